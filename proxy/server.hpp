@@ -1,0 +1,89 @@
+// proxy/server.hpp: the listener, the per-connection sessions and graceful shutdown.
+//
+// One coroutine owns each client connection (run on its own strand). The server owns what
+// outlives a connection: the acceptor, the upstream pool, the session registry used for shutdown.
+// main() owns the server, the io_context and the capture writer and passes references.
+//
+// Shutdown (SIGINT/SIGTERM): stop accepting; close connections that sit idle between requests;
+// let responses in flight finish for up to `shutdown_grace` (they answer with Connection: close);
+// then close whatever is left. The capture writer is flushed by its owner afterwards.
+#pragma once
+
+#include "proxy/options.hpp"
+#include "proxy/upstream_pool.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace spdlog {
+class logger;
+}
+namespace hp::capture {
+class writer;
+}
+
+namespace hp::proxy {
+
+struct server_stats
+{
+    std::uint64_t connections = 0;
+    std::uint64_t exchanges = 0;
+    std::uint64_t active_sessions = 0;
+};
+
+class server
+{
+public:
+    // `capture` may be null (capture off). Neither it nor the logger is owned.
+    server(net::io_context& ioc, server_options options, spdlog::logger& log, capture::writer* capture);
+    server(server const&) = delete;
+    server& operator=(server const&) = delete;
+    ~server();
+
+    // Binds and starts accepting. Throws boost::system::system_error when the address cannot be bound.
+    void start();
+    // The bound port (useful with port 0).
+    std::uint16_t port() const { return port_; }
+
+    // Begins graceful shutdown; safe from any thread, idempotent. io_context::run() returns once
+    // every session has ended.
+    void shutdown();
+
+    server_stats stats() const;
+    server_options const& options() const { return options_; }
+
+    // Used by sessions (on their strand) to register for shutdown handling.
+    struct session_entry;
+
+private:
+    friend struct session_access;
+    net::awaitable<void> accept_loop();
+    net::awaitable<void> run_session(net::ip::tcp::socket socket, std::shared_ptr<session_entry> entry);
+    std::shared_ptr<session_entry> register_session(net::any_io_executor ex);
+    void unregister_session(std::uint64_t id);
+    void close_sessions(bool idle_only);
+
+    net::io_context& ioc_;
+    server_options options_;
+    spdlog::logger& log_;
+    capture::writer* capture_;
+    upstream_pool pool_;
+    net::ip::tcp::acceptor acceptor_;
+    net::steady_timer grace_timer_;
+    std::uint16_t port_ = 0;
+    std::atomic<bool> stopping_{false};
+    std::atomic<std::uint64_t> next_connection_{0};
+    std::atomic<std::uint64_t> next_exchange_{0};
+    std::atomic<std::uint64_t> exchanges_{0};
+    mutable std::mutex sessions_mutex_;
+    std::map<std::uint64_t, std::shared_ptr<session_entry>> sessions_;
+};
+
+} // namespace hp::proxy

@@ -1,0 +1,134 @@
+// `harmony-proxy serve`: run the proxy in front of llama-server.
+#include "tools/cli/commands.hpp"
+
+#include "capture/writer.hpp"
+#include "proxy/options.hpp"
+#include "proxy/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <optional>
+#include <thread>
+
+namespace hp::cli {
+
+namespace {
+
+struct serve_args
+{
+    std::string listen = "127.0.0.1:8000";
+    std::string upstream = "http://127.0.0.1:8080";
+    std::string capture_dir;
+    std::string log_level = "info";
+    unsigned threads = 1;
+    double connect_timeout_s = 5;
+    double first_byte_timeout_s = 600;
+    double idle_timeout_s = 300;
+    double shutdown_grace_s = 10;
+    std::uint64_t body_limit = 64ull << 20;
+    std::size_t max_upstream = 64;
+};
+
+std::chrono::milliseconds seconds(double s)
+{
+    return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
+}
+
+int run_serve(serve_args const& a)
+{
+    auto log = spdlog::stderr_color_mt("harmony-proxy");
+    log->set_level(spdlog::level::from_str(a.log_level));
+    log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+    proxy::server_options opts;
+    auto listen = proxy::parse_listen(a.listen);
+    if (!listen) {
+        log->error("{}", listen.error());
+        return 2;
+    }
+    opts.listen = *listen;
+    auto upstream = proxy::parse_upstream_url(a.upstream);
+    if (!upstream) {
+        log->error("{}", upstream.error());
+        return 2;
+    }
+    opts.upstream = *upstream;
+    opts.limits.connect = seconds(a.connect_timeout_s);
+    opts.limits.first_byte = seconds(a.first_byte_timeout_s);
+    opts.limits.idle = seconds(a.idle_timeout_s);
+    opts.limits.shutdown_grace = seconds(a.shutdown_grace_s);
+    opts.body_limit = a.body_limit;
+    opts.max_upstream_connections = a.max_upstream;
+
+    std::optional<capture::writer> capture;
+    if (!a.capture_dir.empty()) {
+        opts.capture_dir = a.capture_dir;
+        capture.emplace(capture::writer_options{
+            a.capture_dir, 65536, 256u << 20, [log](std::string_view msg) { log->error("{}", msg); }, {}});
+        log->info("capturing to {}", a.capture_dir);
+    }
+
+    boost::asio::io_context ioc;
+    proxy::server srv(ioc, opts, *log, capture ? &*capture : nullptr);
+    try {
+        srv.start();
+    } catch (boost::system::system_error const& e) {
+        log->error("cannot listen on {}: {}", a.listen, e.code().message());
+        return 1;
+    }
+    boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        log->info("signal {} received", sig);
+        srv.shutdown();
+    });
+    // When every session has ended after a shutdown, only the signal wait keeps run() busy.
+    std::vector<std::thread> extra;
+    for (unsigned i = 1; i < a.threads; ++i) extra.emplace_back([&] { ioc.run(); });
+    ioc.run();
+    for (auto& t : extra) t.join();
+    if (capture) {
+        capture->flush();
+        auto st = capture->stats();
+        log->info("capture: {} records written, {} dropped, {} write errors", st.written, st.dropped,
+                  st.write_errors);
+    }
+    auto st = srv.stats();
+    log->info("stopped after {} connections, {} exchanges", st.connections, st.exchanges);
+    return 0;
+}
+
+} // namespace
+
+void add_serve(CLI::App& app, run_fn& run)
+{
+    auto args = std::make_shared<serve_args>();
+    auto* cmd = app.add_subcommand("serve", "Run the proxy in front of llama-server");
+    cmd->add_option("--listen", args->listen, "HOST:PORT to listen on")->capture_default_str();
+    cmd->add_option("--upstream", args->upstream, "llama-server base URL")->capture_default_str();
+    cmd->add_option("--capture-dir", args->capture_dir, "Record every exchange under this directory");
+    cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn, error, off")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+    cmd->add_option("--threads", args->threads, "I/O threads")->capture_default_str()->check(CLI::Range(1u, 64u));
+    cmd->add_option("--connect-timeout", args->connect_timeout_s, "Seconds to connect to the upstream")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--first-byte-timeout", args->first_byte_timeout_s,
+                    "Seconds from request to the upstream's response head (prefill)")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--idle-timeout", args->idle_timeout_s, "Seconds of upstream silence mid-stream")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--shutdown-grace", args->shutdown_grace_s, "Seconds streams may finish after SIGTERM")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--body-limit", args->body_limit, "Largest request body in bytes (larger: 413)")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--max-upstream-connections", args->max_upstream, "Concurrent upstream connections")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->callback([&run, args] { run = [args] { return run_serve(*args); }; });
+}
+
+} // namespace hp::cli
