@@ -14,6 +14,7 @@ using run_fn = std::function<int()>;
 void add_serve(CLI::App& app, run_fn& run);
 void add_inspect(CLI::App& app, run_fn& run);
 void add_harmony(CLI::App& app, run_fn& run);
+void add_codex_config(CLI::App& app, run_fn& run);
 
 // `harmony` subcommands, each in its own file.
 void add_harmony_tokenize(CLI::App& harmony, run_fn& run); // tokenize, detokenize

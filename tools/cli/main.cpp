@@ -12,6 +12,7 @@ int main(int argc, char** argv)
     hp::cli::add_serve(app, run);
     hp::cli::add_inspect(app, run);
     hp::cli::add_harmony(app, run);
+    hp::cli::add_codex_config(app, run);
     CLI11_PARSE(app, argc, argv);
     try {
         return run ? run() : 2;
