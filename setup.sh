@@ -16,7 +16,7 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libpcre2-dev
-  clang libclang-rt-14-dev chromium
+  clang libclang-rt-14-dev chromium ccache
 )
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -49,6 +49,8 @@ if [[ -z "${HP_SKIP_LLAMA:-}" ]]; then
   tools/llama-server/build.sh >/dev/null
 fi
 
-cmake -S . -B build -G Ninja -DHP_CACHE="$HP_CACHE" -DHP_SANITIZE="${HP_SANITIZE:-}" >/dev/null
+# Release by default (2-core machines: -g costs build time); ccache makes rebuilds cheap.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${HP_BUILD_TYPE:-Release}" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+  -DHP_CACHE="$HP_CACHE" -DHP_SANITIZE="${HP_SANITIZE:-}" >/dev/null
 cmake --build build -j "${HP_BUILD_JOBS:-$(nproc)}"
 echo "setup: done; the proxy is build/harmony-proxy"

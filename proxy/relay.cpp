@@ -1,6 +1,9 @@
 #include "proxy/relay.hpp"
 
 #include "proxy/http_util.hpp"
+#include "proxy/chunked_writer.hpp"
+#include "proxy/client_watch.hpp"
+#include "proxy/upstream_call.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -26,17 +29,6 @@ namespace {
 using namespace boost::asio::experimental::awaitable_operators;
 using boost::system::error_code;
 constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
-constexpr std::size_t relay_buffer_size = 64 * 1024;
-
-// A reused keep-alive connection the upstream closed while it sat idle fails like this before any
-// response byte; the request was not processed, so it is safe to send again on a fresh connection.
-bool is_stale_connection_error(error_code ec)
-{
-    return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
-           ec == net::error::broken_pipe;
-}
-
-bool is_timeout(error_code ec) { return ec == beast::error::timeout || ec == net::error::timed_out; }
 
 void record_head(exchange_recorder& rec, std::string_view kind, unsigned status, std::string_view reason,
                  http::fields const& fields)
@@ -54,96 +46,60 @@ struct body_relay
 {
     beast::tcp_stream& client;
     beast::flat_buffer& client_buffer;
-    beast::tcp_stream& upstream;
-    beast::flat_buffer& upstream_buffer;
-    http::response_parser<http::buffer_body>& parser;
+    upstream_call& upstream;
     exchange_recorder& recorder;
     server_options const& options;
     bool chunk_to_client;
+    chunked_writer chunked{client, options.limits.client_write};
 
     std::uint64_t bytes_down = 0;
     bool client_gone = false;
-    error_code upstream_error;
-    error_code client_error;
-
-    // Parses what has already arrived without waiting for more, so events that came in together
-    // leave in one client write instead of one write per upstream chunk. Never waits on the socket.
-    error_code drain_buffered()
-    {
-        while (!parser.is_done() && parser.get().body().size > 0 && upstream_buffer.size() > 0) {
-            error_code ec;
-            auto used = parser.put(upstream_buffer.data(), ec);
-            upstream_buffer.consume(used);
-            if (ec == http::error::need_more || ec == http::error::need_buffer) return {};
-            if (ec) return ec;
-            if (used == 0) return {};
-        }
-        return {};
-    }
+    error_code upstream_error{};
+    error_code client_error{};
 
     net::awaitable<void> pump()
     {
-        std::vector<char> buf(relay_buffer_size);
-        while (!parser.is_done()) {
-            parser.get().body().data = buf.data();
-            parser.get().body().size = buf.size();
-            upstream.expires_after(options.limits.idle);
-            auto [ec, n] = co_await http::async_read_some(upstream, upstream_buffer, parser, tuple_awaitable);
-            if (ec == http::error::need_buffer) ec = {};
-            if (!ec) ec = drain_buffered();
-            std::size_t const got = buf.size() - parser.get().body().size;
-            if (got > 0) {
-                std::string_view data(buf.data(), got);
+        std::string data;
+        while (!upstream.body_done()) {
+            data.clear();
+            auto ec = co_await upstream.read_some(data, options.limits.idle);
+            if (!data.empty()) {
                 if (recorder.enabled()) {
                     auto r = recorder.make(capture::kind::upstream_chunk);
                     capture::store_bytes(r, "data", data);
                     recorder.submit(std::move(r));
                 }
-                client.expires_after(options.limits.client_write);
-                auto [wec, wn] = chunk_to_client
-                                     ? co_await net::async_write(client, http::make_chunk(net::buffer(data)),
-                                                                 tuple_awaitable)
-                                     : co_await net::async_write(client, net::buffer(data), tuple_awaitable);
+                error_code wec;
+                if (chunk_to_client) {
+                    wec = co_await chunked.write(data);
+                } else {
+                    client.expires_after(options.limits.client_write);
+                    auto [ec2, wn] = co_await net::async_write(client, net::buffer(data), tuple_awaitable);
+                    wec = ec2;
+                }
                 if (wec) {
                     client_error = wec;
                     co_return;
                 }
                 // A relayed body needs no client_chunk records: the client received exactly the first
                 // bytes_down bytes of the upstream chunks (exchange_end says how many).
-                bytes_down += got;
+                bytes_down += data.size();
             }
             if (ec) {
                 upstream_error = ec;
                 co_return;
             }
         }
-        if (chunk_to_client) {
-            client.expires_after(options.limits.client_write);
-            auto [wec, wn] = co_await net::async_write(client, http::make_chunk_last(), tuple_awaitable);
-            client_error = wec;
-        }
+        if (chunk_to_client) client_error = co_await chunked.finish();
     }
 
-    // Finishes only when the client goes away (then closes the upstream at once) or when it is
-    // cancelled because pump() finished. Bytes of a pipelined next request stay in client_buffer.
     net::awaitable<void> watch()
     {
-        co_await net::this_coro::throw_if_cancelled(false);
-        auto [ec, n] = co_await client.socket().async_read_some(client_buffer.prepare(4096), tuple_awaitable);
-        if (!ec) {
-            client_buffer.commit(n);
-            if ((co_await net::this_coro::cancellation_state).cancelled() != net::cancellation_type::none)
-                co_return;
-            net::steady_timer forever(co_await net::this_coro::executor, net::steady_timer::time_point::max());
-            co_await forever.async_wait(tuple_awaitable);
-            co_return;
+        bool const gone = co_await watch_client(client, client_buffer);
+        if (gone) {
+            client_gone = true;
+            upstream.close(); // llama-server learns of the disconnect from its socket
         }
-        if (ec == net::error::operation_aborted) co_return;
-        client_gone = true;
-        client_error = ec;
-        error_code ignored;
-        upstream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-        upstream.socket().close(ignored);
     }
 };
 
@@ -213,50 +169,19 @@ net::awaitable<relay_result> relay_request(beast::tcp_stream& client, beast::fla
         co_return r;
     };
 
-    std::optional<beast::tcp_stream> upstream;
-    struct slot_guard
-    {
-        beast::tcp_stream** slot;
-        ~slot_guard()
-        {
-            if (slot) *slot = nullptr;
-        }
-    } guard{hooks.upstream_slot};
-    beast::flat_buffer upstream_buffer;
-    std::optional<http::response_parser<http::buffer_body>> parser;
+    upstream_call upstream(pool, options.limits, hooks.upstream_slot);
     auto const upstream_name = pool.target().host_header();
-    for (int attempt = 0;; ++attempt) {
-        error_code ec;
-        auto lease = co_await pool.acquire(ec);
-        if (ec)
-            co_return co_await fail_before_head(proxy_error::upstream_unavailable,
-                                                "cannot connect to upstream " + upstream_name + ": " + ec.message());
-        upstream.emplace(std::move(lease.stream));
-        if (hooks.upstream_slot) *hooks.upstream_slot = &*upstream;
-        upstream->expires_after(options.limits.first_byte);
-        auto [wec, wn] = co_await http::async_write(*upstream, up, tuple_awaitable);
-        ec = wec;
-        if (!ec) {
-            parser.emplace();
-            parser->body_limit(boost::none); // responses stream for as long as the model writes
-            if (req.method() == http::verb::head) parser->skip(true);
-            upstream_buffer.clear();
-            auto [rec, rn] = co_await http::async_read_header(*upstream, upstream_buffer, *parser, tuple_awaitable);
-            ec = rec;
-        }
-        if (!ec) break;
-        pool.discard(*upstream);
-        if (lease.reused && attempt == 0 && is_stale_connection_error(ec)) continue;
+    auto const start_error = co_await upstream.start(up, req.method() == http::verb::head);
+    if (auto ec = start_error) {
         if (is_timeout(ec))
             co_return co_await fail_before_head(proxy_error::upstream_timeout,
                                                 "upstream " + upstream_name + " sent no response head in time");
         co_return co_await fail_before_head(proxy_error::upstream_unavailable,
-                                            "upstream " + upstream_name + " failed before the response: " +
-                                                ec.message());
+                                            "upstream " + upstream_name + ": " + ec.message());
     }
 
     r.time_to_first_byte = std::chrono::steady_clock::now() - started;
-    auto& head = parser->get();
+    auto const& head = upstream.head();
     r.status = head.result_int();
     record_head(recorder, capture::kind::upstream_response_head, head.result_int(), head.reason(), head);
 
@@ -267,7 +192,7 @@ net::awaitable<relay_result> relay_request(beast::tcp_stream& client, beast::fla
                          r.status == 304;
     bool chunk_to_client = false;
     r.client_keep_alive = req.keep_alive() && !hooks.is_stopping();
-    if (!no_body && !parser->content_length()) {
+    if (!no_body && !upstream.content_length()) {
         if (req.version() >= 11) {
             out.erase(http::field::content_length);
             out.chunked(true);
@@ -282,15 +207,15 @@ net::awaitable<relay_result> relay_request(beast::tcp_stream& client, beast::fla
     client.expires_after(options.limits.client_write);
     auto [hec, hn] = co_await http::async_write_header(client, serializer, tuple_awaitable);
     if (hec) {
-        pool.discard(*upstream);
+        upstream.close();
         r.end = is_timeout(hec) ? outcome::client_timeout : outcome::client_gone;
         r.error = "writing the response head: " + hec.message();
         r.client_keep_alive = false;
         co_return r;
     }
 
-    body_relay body{client, client_buffer, *upstream, upstream_buffer, *parser, recorder, options, chunk_to_client, 0, false, {}, {}};
-    if (!parser->is_done()) {
+    body_relay body{client, client_buffer, upstream, recorder, options, chunk_to_client};
+    if (!upstream.body_done()) {
         co_await (body.pump() || body.watch());
     } else if (chunk_to_client) {
         co_await body.pump(); // writes the last chunk
@@ -298,12 +223,12 @@ net::awaitable<relay_result> relay_request(beast::tcp_stream& client, beast::fla
     r.bytes_down = body.bytes_down;
 
     if (body.client_gone || body.client_error) {
-        pool.discard(*upstream);
+        upstream.close();
         r.client_keep_alive = false;
         r.end = !body.client_gone && is_timeout(body.client_error) ? outcome::client_timeout : outcome::client_gone;
         r.error = "client: " + body.client_error.message();
     } else if (body.upstream_error) {
-        pool.discard(*upstream);
+        upstream.close();
         r.client_keep_alive = false; // the client sees the body end early (no last chunk)
         r.end = hooks.is_stopping() ? outcome::shutdown
                 : is_timeout(body.upstream_error) ? outcome::upstream_timeout
@@ -311,10 +236,7 @@ net::awaitable<relay_result> relay_request(beast::tcp_stream& client, beast::fla
         r.error = "upstream body: " + body.upstream_error.message();
     } else {
         r.end = outcome::complete;
-        if (parser->keep_alive())
-            pool.give_back(std::move(*upstream));
-        else
-            pool.discard(*upstream);
+        upstream.finish();
     }
     co_return r;
 }

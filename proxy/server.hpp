@@ -31,6 +31,8 @@ class writer;
 
 namespace hp::proxy {
 
+class responses_service;
+
 struct server_stats
 {
     std::uint64_t connections = 0;
@@ -46,6 +48,9 @@ public:
     server(server const&) = delete;
     server& operator=(server const&) = delete;
     ~server();
+
+    // Serves POST /v1/responses with this service instead of forwarding it (set before start()).
+    void set_responses(responses_service* service) { responses_ = service; }
 
     // Binds and starts accepting. Throws boost::system::system_error when the address cannot be bound.
     void start();
@@ -74,6 +79,7 @@ private:
     server_options options_;
     spdlog::logger& log_;
     capture::writer* capture_;
+    responses_service* responses_ = nullptr;
     upstream_pool pool_;
     net::ip::tcp::acceptor acceptor_;
     net::steady_timer grace_timer_;

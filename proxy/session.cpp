@@ -5,6 +5,7 @@
 #include "capture/writer.hpp"
 #include "proxy/http_util.hpp"
 #include "proxy/relay.hpp"
+#include "proxy/responses_service.hpp"
 #include "proxy/session_entry.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -151,8 +152,11 @@ net::awaitable<void> server::run_session(net::ip::tcp::socket socket, std::share
                 result.bytes_down = res.body().size();
                 co_await write_own_response(client, res, recorder, options_.limits.client_write);
             } else {
-                result = co_await relay_request(client, buffer, req, pool_, options_, recorder,
-                                                relay_hooks{&entry->upstream, &stopping_});
+                relay_hooks hooks{&entry->upstream, &stopping_};
+                if (responses_ && responses_service::handles(req.method_string(), req.target()))
+                    result = co_await responses_->handle(client, buffer, req, pool_, options_, recorder, hooks);
+                else
+                    result = co_await relay_request(client, buffer, req, pool_, options_, recorder, hooks);
             }
         } catch (std::exception const& e) {
             // A bug, not a network outcome: answer 500 if nothing was sent yet, log, end the connection.

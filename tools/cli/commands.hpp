@@ -15,9 +15,12 @@ void add_serve(CLI::App& app, run_fn& run);
 void add_inspect(CLI::App& app, run_fn& run);
 void add_harmony(CLI::App& app, run_fn& run);
 void add_codex_config(CLI::App& app, run_fn& run);
+void add_replay(CLI::App& app, run_fn& run);  // replay CAPTURE: offline replay
+void add_fixture(CLI::App& app, run_fn& run); // fixture CAPTURE --exchange N --out DIR
 
 // `harmony` subcommands, each in its own file.
 void add_harmony_tokenize(CLI::App& harmony, run_fn& run); // tokenize, detokenize
 void add_harmony_render(CLI::App& harmony, run_fn& run);   // render FILE.json
+void add_harmony_grammar(CLI::App& harmony, run_fn& run);  // grammar --tools FILE --tool NAME
 
 } // namespace hp::cli

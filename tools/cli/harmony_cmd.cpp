@@ -9,6 +9,7 @@ void add_harmony(CLI::App& app, run_fn& run)
     harmony->require_subcommand(1);
     add_harmony_tokenize(*harmony, run);
     add_harmony_render(*harmony, run);
+    add_harmony_grammar(*harmony, run);
 }
 
 } // namespace hp::cli

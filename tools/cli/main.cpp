@@ -13,6 +13,8 @@ int main(int argc, char** argv)
     hp::cli::add_inspect(app, run);
     hp::cli::add_harmony(app, run);
     hp::cli::add_codex_config(app, run);
+    hp::cli::add_replay(app, run);
+    hp::cli::add_fixture(app, run);
     CLI11_PARSE(app, argc, argv);
     try {
         return run ? run() : 2;

@@ -3,7 +3,10 @@
 
 #include "capture/writer.hpp"
 #include "proxy/options.hpp"
+#include "proxy/responses_service.hpp"
 #include "proxy/server.hpp"
+#include "proxy/upstream_probe.hpp"
+#include "translate/tokenizer.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -31,6 +34,13 @@ struct serve_args
     double shutdown_grace_s = 10;
     std::uint64_t body_limit = 64ull << 20;
     std::size_t max_upstream = 64;
+    std::string vocab;
+    std::string reasoning_effort = "high";
+    std::string custom_tools = "raw";
+    double temperature = 1.0;
+    double top_p = 1.0;
+    double keep_alive_s = 5;
+    int slots = -1; // -1: ask the upstream's /props for total_slots
 };
 
 std::chrono::milliseconds seconds(double s)
@@ -72,8 +82,32 @@ int run_serve(serve_args const& a)
         log->info("capturing to {}", a.capture_dir);
     }
 
+    auto vocab_path = a.vocab.empty() ? translate::tokenizer::default_path() : std::filesystem::path(a.vocab);
+    auto tok = translate::tokenizer::load(vocab_path);
+    if (!tok) {
+        log->error("cannot load the o200k_harmony vocabulary: {}", tok.error().message);
+        return 1;
+    }
+    proxy::responses_options ropts;
+    ropts.default_effort = *translate::effort_from_name(a.reasoning_effort);
+    ropts.custom_tools = a.custom_tools == "json" ? translate::responses::custom_tool_style::json
+                                                  : translate::responses::custom_tool_style::raw;
+    ropts.temperature = a.temperature;
+    ropts.top_p = a.top_p;
+    ropts.keep_alive = seconds(a.keep_alive_s);
+    if (a.slots >= 0) {
+        ropts.slots = static_cast<std::size_t>(a.slots);
+    } else if (auto props = proxy::fetch_props(opts.upstream, std::chrono::seconds(5))) {
+        ropts.slots = static_cast<std::size_t>(std::max<std::int64_t>(0, props->total_slots));
+        log->info("upstream has {} slots of {} tokens; one per conversation", ropts.slots, props->n_ctx);
+    } else {
+        log->warn("{}; conversations are not pinned to slots (pass --slots N)", props.error());
+    }
+    proxy::responses_service responses(*tok, ropts, *log);
+
     boost::asio::io_context ioc;
     proxy::server srv(ioc, opts, *log, capture ? &*capture : nullptr);
+    srv.set_responses(&responses);
     try {
         srv.start();
     } catch (boost::system::system_error const& e) {
@@ -128,6 +162,22 @@ void add_serve(CLI::App& app, run_fn& run)
         ->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--max-upstream-connections", args->max_upstream, "Concurrent upstream connections")
         ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--vocab", args->vocab, "tiktoken's o200k_base.json (default: the setup's npm cache, or $HP_VOCAB)");
+    cmd->add_option("--reasoning-effort", args->reasoning_effort, "Effort when a request names none")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"low", "medium", "high"}));
+    cmd->add_option("--custom-tools", args->custom_tools,
+                    "How free-text tools (apply_patch) are shown to the model: raw text or {\"input\": ...} JSON")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"raw", "json"}));
+    cmd->add_option("--temperature", args->temperature, "Sampling temperature when a request names none")
+        ->capture_default_str()->check(CLI::Range(0.0, 2.0));
+    cmd->add_option("--top-p", args->top_p, "top_p when a request names none")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--keep-alive", args->keep_alive_s, "Seconds between keep-alive events while llama-server is silent")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--slots", args->slots,
+                    "llama-server slots (-np) to pin conversations to; 0 disables; default: ask /props")
+        ->check(CLI::Range(0, 4096));
     cmd->callback([&run, args] { run = [args] { return run_serve(*args); }; });
 }
 

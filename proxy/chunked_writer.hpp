@@ -1,0 +1,27 @@
+// proxy/chunked_writer.hpp: writes a response body to the client as HTTP/1.1 chunks, one chunk per
+// write, each write under its own deadline, counting the body bytes that went out.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+namespace hp::proxy {
+
+struct chunked_writer
+{
+    boost::beast::tcp_stream& client;
+    std::chrono::milliseconds timeout;
+    std::uint64_t bytes = 0; // body bytes written so far
+
+    // One chunk; an empty `data` writes nothing (an empty chunk would end the body).
+    boost::asio::awaitable<boost::system::error_code> write(std::string_view data);
+    // The last chunk.
+    boost::asio::awaitable<boost::system::error_code> finish();
+};
+
+} // namespace hp::proxy

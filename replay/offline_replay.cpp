@@ -1,0 +1,278 @@
+#include "replay/offline_replay.hpp"
+
+#include "capture/record.hpp"
+#include "translate/completion_request.hpp"
+#include "translate/renderer.hpp"
+#include "translate/responses_pipeline.hpp"
+#include "translate/responses_to_harmony.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <climits>
+
+namespace hp::replay {
+
+namespace json = boost::json;
+namespace tr = hp::translate;
+
+namespace {
+
+constexpr std::size_t context_tokens = 8; // ids shown either side of a divergent prompt position
+
+// Text for a one-line report: control characters escaped, long text cut.
+std::string show(std::string_view text, std::size_t limit = 160)
+{
+    std::string out;
+    for (unsigned char c : text.substr(0, limit)) {
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c < 0x20) out += "\\x" + std::string{"0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
+        else out += static_cast<char>(c);
+    }
+    if (text.size() > limit) out += "...";
+    return out;
+}
+
+std::string string_field(json::object const& o, std::string_view key)
+{
+    auto const* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string{};
+}
+
+double number_field(json::object const* o, std::string_view key, double fallback)
+{
+    auto const* v = o ? o->if_contains(key) : nullptr;
+    return v && v->is_number() ? v->to_number<double>() : fallback;
+}
+
+// What the proxy's configuration contributed to the translation, recorded in harmony_prompt.defaults
+// (captures from before that field: the proxy's built-in defaults).
+struct recorded_defaults
+{
+    tr::reasoning_effort effort = tr::reasoning_effort::high;
+    tr::responses::custom_tool_style custom_tools = tr::responses::custom_tool_style::raw;
+    double temperature = 1.0;
+    double top_p = 1.0;
+};
+
+recorded_defaults defaults_of(json::object const& harmony_prompt)
+{
+    recorded_defaults d;
+    auto const* v = harmony_prompt.if_contains("defaults");
+    auto const* o = v ? v->if_object() : nullptr;
+    if (!o) return d;
+    if (auto e = tr::effort_from_name(string_field(*o, "effort"))) d.effort = *e;
+    if (string_field(*o, "custom_tools") == "json") d.custom_tools = tr::responses::custom_tool_style::json;
+    d.temperature = number_field(o, "temperature", d.temperature);
+    d.top_p = number_field(o, "top_p", d.top_p);
+    return d;
+}
+
+std::string prompt_divergence(tr::tokenizer const& tok, std::vector<tr::token_id> const& recorded,
+                              std::vector<tr::token_id> const& replayed, std::size_t pos)
+{
+    auto piece = [&](std::vector<tr::token_id> const& ids, std::size_t from, std::size_t to) {
+        from = std::min(from, ids.size());
+        to = std::min(to, ids.size());
+        return show(tok.decode(std::span(ids).subspan(from, to - from)));
+    };
+    auto id_at = [](std::vector<tr::token_id> const& ids, std::size_t i) {
+        return i < ids.size() ? std::to_string(ids[i]) : std::string("(end)");
+    };
+    auto const before = pos > context_tokens ? pos - context_tokens : 0;
+    return "first divergent prompt id at position " + std::to_string(pos) + " (recorded " +
+           std::to_string(recorded.size()) + " ids, replayed " + std::to_string(replayed.size()) + ")\n" +
+           "  before:   \"" + piece(recorded, before, pos) + "\"\n" +
+           "  recorded: id " + id_at(recorded, pos) + " \"" + piece(recorded, pos, pos + context_tokens) + "\"\n" +
+           "  replayed: id " + id_at(replayed, pos) + " \"" + piece(replayed, pos, pos + context_tokens) + "\"";
+}
+
+std::string event_type(json::value const& ev)
+{
+    auto const* o = ev.if_object();
+    return o ? string_field(*o, "type") : std::string{};
+}
+
+} // namespace
+
+std::optional<replay_difference> replay_exchange(exchange_records const& ex, tr::tokenizer const& tok,
+                                                 perturbation perturb)
+{
+    auto differ = [&](std::string layer, std::string detail) {
+        return replay_difference{ex.session, ex.exchange, std::move(layer), std::move(detail)};
+    };
+    auto const* client_request = ex.first("client_request");
+    auto const* harmony_prompt = ex.first("harmony_prompt");
+    if (!client_request || !harmony_prompt) return differ("request", "no client_request or harmony_prompt record");
+
+    // Layer "request": the recorded body, converted as the proxy converted it.
+    auto request = tr::responses::parse_request(capture::load_bytes(*client_request, "body"));
+    if (!request) return differ("request", "the recorded request no longer parses: " + request.error().message);
+    auto const defaults = defaults_of(*harmony_prompt);
+    tr::responses::conversion_options conversion;
+    conversion.default_effort = defaults.effort;
+    conversion.custom_tools = defaults.custom_tools;
+    conversion.conversation_date = string_field(*harmony_prompt, "conversation_date");
+    if (perturb == perturbation::drop_date_line) conversion.conversation_date.clear();
+    auto harmony = tr::responses::to_harmony(*request, conversion);
+    if (!harmony) return differ("request", "the recorded request no longer converts: " + harmony.error().message);
+
+    tr::renderer renderer(tok);
+    auto prompt = renderer.render_conversation_for_completion(harmony->messages, tr::role::assistant, harmony->render);
+    if (!prompt) return differ("prompt", "rendering failed: " + prompt.error().message);
+
+    auto const* upstream_request = ex.first("upstream_request");
+    if (!upstream_request) return std::nullopt; // answered before reaching llama-server: nothing more recorded
+
+    // Layer "prompt": the ids sent upstream.
+    json::value recorded_body;
+    try {
+        recorded_body = json::parse(capture::load_bytes(*upstream_request, "body"));
+    } catch (std::exception const& e) {
+        return differ("upstream_request", std::string("the recorded /completion body is not JSON: ") + e.what());
+    }
+    std::vector<tr::token_id> recorded_ids;
+    if (auto const* p = recorded_body.is_object() ? recorded_body.get_object().if_contains("prompt") : nullptr;
+        p && p->is_array())
+        for (auto const& id : p->get_array())
+            recorded_ids.push_back(id.is_number() ? id.to_number<tr::token_id>() : tr::token_id(-1));
+    auto const& ids = prompt->tokens;
+    auto const mismatch = std::mismatch(recorded_ids.begin(), recorded_ids.end(), ids.begin(), ids.end());
+    if (mismatch.first != recorded_ids.end() || mismatch.second != ids.end())
+        return differ("prompt", prompt_divergence(tok, recorded_ids, ids,
+                                                  static_cast<std::size_t>(mismatch.first - recorded_ids.begin())));
+
+    // Layer "upstream_request": every other field of the /completion body, as the proxy builds it.
+    tr::completion_settings settings;
+    settings.prompt = ids;
+    if (harmony->generation.n_predict)
+        settings.n_predict = static_cast<std::int32_t>(std::min<std::int64_t>(*harmony->generation.n_predict, INT32_MAX));
+    settings.temperature = harmony->generation.temperature.value_or(defaults.temperature);
+    settings.top_p = harmony->generation.top_p.value_or(defaults.top_p);
+    auto body = tr::completion_request_body(settings);
+    if (!body) return differ("upstream_request", "building the /completion body failed: " + body.error().message);
+    auto replayed_body = json::parse(*body);
+    if (recorded_body.is_object()) recorded_body.get_object().erase("prompt");
+    replayed_body.get_object().erase("prompt");
+    if (auto d = first_difference(recorded_body, replayed_body))
+        return differ("upstream_request", "/completion body" + d->path + ": recorded " + d->recorded +
+                                              ", replayed " + d->replayed);
+
+    // Layers "events" / "response": the recorded upstream bytes through the same pipeline.
+    auto const* head = ex.first(capture::kind::upstream_response_head);
+    if (!head || number_field(head, "status", 0) != 200) return std::nullopt; // answered with an HTTP error
+    tr::response_builder_options bo;
+    bo.response_id = "resp_replay";
+    bo.model = request->model.value_or("gpt-oss");
+    bo.created_at = 0;
+    bo.tools = tr::resolver_for(harmony->tools);
+    bo.ids = tr::counting_id_generator();
+    bo.custom_tools_json = defaults.custom_tools == tr::responses::custom_tool_style::json;
+    tr::responses_pipeline pipeline(tok, std::move(bo), ids.size());
+    std::vector<json::object> produced;
+    if (request->stream) pipeline.begin(produced);
+    bool after_head = false;
+    bool ended = false;
+    for (auto const& r : ex.records) {
+        auto const kind = string_field(r, "kind");
+        if (&r == head) after_head = true;
+        else if (!after_head) continue;
+        else if (kind == capture::kind::upstream_chunk) pipeline.feed(capture::load_bytes(r, "data"), produced);
+        else if (kind == tr::pipeline_record::upstream_end) {
+            ended = true;
+            if (string_field(r, "input") == "end_of_body") {
+                pipeline.end_of_body(produced);
+            } else {
+                auto k = tr::failure_kind_from_string(string_field(r, "failure"));
+                pipeline.fail({k.value_or(tr::failure_kind::upstream_error), string_field(r, "message")}, produced);
+            }
+        }
+    }
+    // Captures from before upstream_end records: the body is assumed to have ended there.
+    if (!ended && !pipeline.finished()) pipeline.end_of_body(produced);
+
+    id_normalizer recorded_ids_map, replayed_ids_map;
+    if (request->stream) {
+        json::array recorded, replayed;
+        for (auto const* r : ex.all("client_event"))
+            if (auto const* e = r->if_contains("event")) recorded.push_back(*e);
+        for (auto& e : produced) replayed.push_back(std::move(e));
+        json::value rv(std::move(recorded)), pv(std::move(replayed));
+        recorded_ids_map.apply(rv);
+        replayed_ids_map.apply(pv);
+        auto d = first_difference(rv, pv);
+        if (!d) return std::nullopt;
+        // "[7].delta" -> event 7: name its type so the report reads without the capture open.
+        std::string where = d->path;
+        if (where.size() > 1 && where[0] == '[') {
+            auto const close = where.find(']');
+            auto const i = std::stoul(where.substr(1, close - 1));
+            auto const& arr = rv.get_array();
+            where = "event " + std::to_string(i) + " (" + (i < arr.size() ? event_type(arr[i]) : "") + ") " +
+                    where.substr(close + 1);
+        } else if (where == ".length") {
+            where = "number of events";
+        }
+        return differ("events", where + ": recorded " + show(d->recorded, 400) + ", replayed " + show(d->replayed, 400));
+    }
+
+    // Non-streaming: the one JSON answer (the response object, or the error body of a failure).
+    auto const* chunk = ex.first(capture::kind::client_chunk);
+    if (!chunk) return std::nullopt;
+    json::value recorded;
+    try {
+        recorded = json::parse(capture::load_bytes(*chunk, "data"));
+    } catch (std::exception const&) {
+        return differ("response", "the recorded answer is not JSON");
+    }
+    json::value replayed = pipeline.failure_reason() ? json::value(tr::to_http_error(*pipeline.failure_reason()).body)
+                                                     : json::value(pipeline.builder().response());
+    recorded_ids_map.apply(recorded);
+    replayed_ids_map.apply(replayed);
+    if (auto d = first_difference(recorded, replayed))
+        return differ("response", "answer" + d->path + ": recorded " + show(d->recorded, 400) + ", replayed " +
+                                      show(d->replayed, 400));
+    return std::nullopt;
+}
+
+replay_report replay_capture(capture::read_result const& capture, tr::tokenizer const& tok,
+                             replay_options const& options, std::function<void(std::size_t, std::size_t)> const& progress)
+{
+    replay_report report;
+    report.problems = capture.problems;
+    auto exchanges = group_exchanges(capture.records);
+    std::vector<exchange_records const*> selected;
+    for (auto const& ex : exchanges) {
+        if (options.session && ex.session != *options.session) continue;
+        if (options.exchange && ex.exchange != *options.exchange) continue;
+        if (is_responses_exchange(ex)) selected.push_back(&ex);
+        else ++report.skipped;
+    }
+    if (selected.empty()) report.problems.push_back("no recorded /v1/responses exchange matches the selection");
+    for (std::size_t i = 0; i < selected.size(); ++i) {
+        ++report.exchanges;
+        if (auto d = replay_exchange(*selected[i], tok, options.perturb)) report.differences.push_back(std::move(*d));
+        if (progress) progress(i + 1, selected.size());
+    }
+    return report;
+}
+
+std::string format_report(replay_report const& report)
+{
+    std::string out;
+    for (auto const& p : report.problems) out += "problem: " + p + "\n";
+    for (auto const& d : report.differences) {
+        out += "session " + d.session + " exchange " + std::to_string(d.exchange) + ": layer " + d.layer + " differs\n";
+        out += "  " + d.detail + "\n";
+    }
+    out += "replayed " + std::to_string(report.exchanges) + " exchange(s), " +
+           std::to_string(report.exchanges - report.differences.size()) + " identical, " +
+           std::to_string(report.differences.size()) + " different";
+    if (report.skipped) out += ", " + std::to_string(report.skipped) + " other exchange(s) skipped";
+    out += report.ok() ? ": OK\n" : ": FAILED\n";
+    return out;
+}
+
+} // namespace hp::replay

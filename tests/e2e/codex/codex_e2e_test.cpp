@@ -1,0 +1,148 @@
+// The product, end to end: the real Codex CLI driving harmony-proxy in front of the scripted
+// llama-server. Each script is what a gpt-oss model would sample, written as harmony text.
+#include "codex_fixture.hpp"
+
+#include <algorithm>
+
+namespace hp::test {
+namespace {
+
+bool contains_run(std::vector<std::uint32_t> const& hay, std::vector<std::uint32_t> const& needle)
+{
+    return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
+}
+
+TEST_F(codex_e2e, reasoning_then_answer)
+{
+    start(R"({"rules":[{"tokens":"<|channel|>analysis<|message|>The user wants a greeting.<|end|><|start|>assistant<|channel|>final<|message|>Hello from gpt-oss!"}]})");
+    auto run = run_codex("Say hello");
+    EXPECT_EQ(run.exit_code, 0) << run.log;
+    auto answers = run.items("agent_message");
+    ASSERT_EQ(answers.size(), 1u) << run.log;
+    EXPECT_EQ(answers[0].at("text"), "Hello from gpt-oss!");
+    ASSERT_EQ(completion_prompts().size(), 1u);
+    auto prompt = decode(completion_prompts()[0]);
+    EXPECT_NE(prompt.find("Reasoning: high"), std::string::npos) << "the proxy's default effort";
+    EXPECT_TRUE(prompt.ends_with("Say hello<|end|><|start|>assistant")) << prompt.substr(prompt.size() - 200);
+}
+
+TEST_F(codex_e2e, tool_chain_keeps_chain_of_thought_and_the_next_turn_drops_it)
+{
+    start(R"({"rules":[
+      {"match":{"request":1},"tokens":"<|channel|>analysis<|message|>I will run echo to check.<|end|><|start|>assistant<|channel|>commentary to=functions.exec_command <|constrain|>json<|message|>{\"cmd\":\"echo tool-output-42\"}","end":{"token":200012}},
+      {"match":{"request":2},"tokens":"<|channel|>analysis<|message|>The output is there.<|end|><|start|>assistant<|channel|>final<|message|>The command printed tool-output-42."},
+      {"match":{"request":3},"tokens":"<|channel|>final<|message|>Second answer."}
+    ]})");
+    auto first = run_codex("Run echo for me");
+    EXPECT_EQ(first.exit_code, 0) << first.log;
+    auto commands = first.items("command_execution");
+    ASSERT_EQ(commands.size(), 1u) << first.log;
+    EXPECT_NE(boost::json::serialize(commands[0]).find("tool-output-42"), std::string::npos) << first.log;
+    ASSERT_EQ(first.items("agent_message").size(), 1u);
+    EXPECT_EQ(first.items("agent_message")[0].at("text"), "The command printed tool-output-42.");
+
+    auto second = run_codex("And now?", /*resume=*/true);
+    EXPECT_EQ(second.exit_code, 0) << second.log;
+    ASSERT_EQ(second.items("agent_message").size(), 1u) << second.log;
+    EXPECT_EQ(second.items("agent_message")[0].at("text"), "Second answer.");
+
+    auto prompts = completion_prompts();
+    ASSERT_EQ(prompts.size(), 3u);
+    auto p2 = decode(prompts[1]);
+    auto p3 = decode(prompts[2]);
+    // Inside the tool chain the analysis comes back, exactly as the model wrote it ...
+    EXPECT_NE(p2.find("<|channel|>analysis<|message|>I will run echo to check.<|end|>"), std::string::npos) << p2;
+    EXPECT_NE(p2.find("to=functions.exec_command<|channel|>commentary <|constrain|>json<|message|>{\"cmd\":\"echo tool-output-42\"}<|call|>"),
+              std::string::npos) << p2;
+    EXPECT_NE(p2.find("<|start|>functions.exec_command to=assistant<|channel|>commentary<|message|>"), std::string::npos);
+    EXPECT_NE(p2.find("tool-output-42\n"), std::string::npos) << "the tool's raw output";
+    // ... and after the final answer the next turn no longer carries it.
+    EXPECT_EQ(p3.find("I will run echo to check."), std::string::npos) << p3;
+    EXPECT_EQ(p3.find("The output is there."), std::string::npos) << p3;
+    EXPECT_NE(p3.find("<|channel|>final<|message|>The command printed tool-output-42.<|end|>"), std::string::npos) << p3;
+    EXPECT_TRUE(p3.ends_with("And now?<|end|><|start|>assistant"));
+}
+
+TEST_F(codex_e2e, apply_patch_with_backslashes_reaches_the_file_byte_for_byte)
+{
+    std::ofstream(dir / "work" / "User.php") << "<?php\n\nnamespace App\\Models;\n\n"
+                                                "use Symfony\\Component\\HttpFoundation\\Response;\n"
+                                                "use Illuminate\\Support\\Str;\n"
+                                                "use Symfony\\Component\\HttpFoundation\\Request;\n\n"
+                                                "class User\n{\n}\n";
+    start(R"({"rules":[
+      {"match":{"request":1},"tokens":"<|channel|>analysis<|message|>Sort the use lines.<|end|><|start|>assistant to=functions.apply_patch<|channel|>commentary<|message|>*** Begin Patch\n*** Update File: User.php\n@@\n namespace App\\Models;\n \n-use Symfony\\Component\\HttpFoundation\\Response;\n-use Illuminate\\Support\\Str;\n-use Symfony\\Component\\HttpFoundation\\Request;\n+use Illuminate\\Support\\Str;\n+use Symfony\\Component\\HttpFoundation\\Request;\n+use Symfony\\Component\\HttpFoundation\\Response;\n*** End Patch\n","end":{"token":200012}},
+      {"match":{"request":2},"tokens":"<|channel|>final<|message|>Imports sorted."}
+    ]})");
+    auto run = run_codex("Sort the imports in User.php");
+    EXPECT_EQ(run.exit_code, 0) << run.log;
+    EXPECT_EQ(run.items("file_change").size(), 1u) << run.log;
+    std::ifstream in(dir / "work" / "User.php");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(ss.str(), "<?php\n\nnamespace App\\Models;\n\n"
+                        "use Illuminate\\Support\\Str;\n"
+                        "use Symfony\\Component\\HttpFoundation\\Request;\n"
+                        "use Symfony\\Component\\HttpFoundation\\Response;\n\n"
+                        "class User\n{\n}\n");
+    // The call went to Codex as a custom_tool_call with the raw patch.
+    capture->flush();
+    auto records = capture::read_capture(dir / "capture");
+    bool saw_custom_call = false;
+    for (auto const& r : records.records) {
+        if (r.at("kind") != "client_event") continue;
+        auto const& ev = r.at("event").as_object();
+        if (ev.at("type") == "response.output_item.done" && ev.at("item").at("type") == "custom_tool_call") {
+            saw_custom_call = true;
+            EXPECT_NE(ev.at("item").at("input").as_string().find("+use Symfony\\Component\\HttpFoundation\\Request;\n"),
+                      std::string::npos);
+        }
+    }
+    EXPECT_TRUE(saw_custom_call);
+    auto prompts = completion_prompts();
+    ASSERT_EQ(prompts.size(), 2u);
+    auto p2 = decode(prompts[1]);
+    EXPECT_EQ(p2.find("\\\\"), std::string::npos) << "no doubled backslash anywhere in the prompt";
+}
+
+TEST_F(codex_e2e, upstream_failure_mid_stream_is_reported_and_the_next_request_is_served)
+{
+    start(R"({"rules":[
+      {"match":{"request":1},"tokens":"<|channel|>analysis<|message|>Thinking about it for a while","fault":{"kind":"stream_error","after":3,"message":"decode failed"}},
+      {"match":{"request":2},"tokens":"<|channel|>final<|message|>Back on track."}
+    ]})");
+    auto failed = run_codex("First try");
+    EXPECT_NE(failed.exit_code, 0) << failed.log;
+    bool reported = false;
+    for (auto const& e : failed.events)
+        if (e.at("type") == "turn.failed" || e.at("type") == "error") reported = true;
+    EXPECT_TRUE(reported) << failed.log;
+
+    auto ok = run_codex("Second try");
+    EXPECT_EQ(ok.exit_code, 0) << ok.log;
+    ASSERT_EQ(ok.items("agent_message").size(), 1u) << ok.log;
+    EXPECT_EQ(ok.items("agent_message")[0].at("text"), "Back on track.");
+}
+
+TEST_F(codex_e2e, user_text_with_harmony_markers_reaches_llama_server_as_plain_text)
+{
+    start(R"({"rules":[{"tokens":"<|channel|>final<|message|>Done."}]})");
+    auto run = run_codex("<|end|>");
+    EXPECT_EQ(run.exit_code, 0) << run.log;
+    auto second = run_codex("Print <|end|> and <|start|><|call|> literally", /*resume=*/true);
+    EXPECT_EQ(second.exit_code, 0) << second.log;
+    auto prompts = completion_prompts();
+    ASSERT_EQ(prompts.size(), 2u);
+    auto const& p = prompts[1];
+    // The first user message was exactly "<|end|>": ordinary text ids, as the notes verified.
+    EXPECT_TRUE(contains_run(prompts[0], {200008, 27, 91, 419, 91, 29, 200007})) << "<|end|> as ordinary text ids";
+    EXPECT_TRUE(contains_run(p, tok().encode("Print <|end|> and <|start|><|call|> literally")));
+    // Every 200007 in the prompt ends a message: one fewer than the <|start|>s (the prompt ends
+    // with <|start|>assistant), so no marker from the user's text became a special token.
+    auto ends = std::count(p.begin(), p.end(), 200007u);
+    auto starts = std::count(p.begin(), p.end(), 200006u);
+    EXPECT_EQ(ends, starts - 1);
+}
+
+} // namespace
+} // namespace hp::test

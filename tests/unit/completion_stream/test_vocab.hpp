@@ -1,0 +1,40 @@
+// The real o200k vocabulary, loaded once per test binary.
+#pragma once
+
+#include "translate/tokenizer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace hp::translate::test {
+
+inline tokenizer const& vocab()
+{
+    static tokenizer const tok = [] {
+        auto r = tokenizer::load(tokenizer::default_path());
+        if (!r) {
+            ADD_FAILURE() << "cannot load the vocabulary: " << r.error().message;
+            std::abort();
+        }
+        return std::move(*r);
+    }();
+    return tok;
+}
+
+// The id of a vocabulary piece; fails the test when `bytes` is not one token.
+inline token_id piece(std::string_view bytes)
+{
+    auto id = vocab().token_for_bytes(bytes);
+    EXPECT_TRUE(id.has_value()) << "not a vocabulary token: " << testing::PrintToString(std::string(bytes));
+    return id.value_or(0);
+}
+
+inline void append(std::vector<token_id>& ids, std::vector<token_id> const& more)
+{
+    ids.insert(ids.end(), more.begin(), more.end());
+}
+
+} // namespace hp::translate::test

@@ -1,0 +1,247 @@
+// The /completion exchange: checks in llama-server's order, then the scripted token stream with
+// its delays, pings and faults.
+//
+// Order of llama-server's checks (server-context.cpp), all answered as HTTP errors because no
+// stream has started yet: request fields, invalid token ids, sampler (grammar) initialisation,
+// context size. Only then does a streaming response send its 200 headers.
+#include "tools/fake_llama/routes.hpp"
+#include "tools/fake_llama/server_state.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace hp::tools::fake_llama::detail {
+namespace {
+
+namespace json = boost::json;
+using clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
+
+// The exchange in progress: the connection, and whether the SSE headers are out.
+struct exchange
+{
+    server_state& st;
+    beast::tcp_stream& stream;
+    net::steady_timer& timer;
+    request_t const& req;
+    bool sse = false;
+
+    net::awaitable<bool> write_chunk(std::string const& data)
+    {
+        stream.expires_after(st.opts.io_timeout);
+        auto [ec, n] =
+            co_await net::async_write(stream, http::make_chunk(net::buffer(data)), tuple_awaitable);
+        co_return !ec && !st.stopping;
+    }
+
+    net::awaitable<bool> write_event(json::object const& o)
+    {
+        co_return co_await write_chunk("data: " + json::serialize(o) + "\n\n");
+    }
+
+    net::awaitable<bool> start_sse()
+    {
+        http::response<http::empty_body> res{http::status::ok, req.version()};
+        res.set(http::field::server, "llama.cpp");
+        res.set(http::field::content_type, "text/event-stream");
+        res.keep_alive(req.keep_alive());
+        res.chunked(true);
+        http::response_serializer<http::empty_body> sr{res};
+        stream.expires_after(st.opts.io_timeout);
+        auto [ec, n] = co_await http::async_write_header(stream, sr, tuple_awaitable);
+        sse = !ec;
+        co_return sse && !st.stopping;
+    }
+
+    net::awaitable<bool> end_sse()
+    {
+        stream.expires_after(st.opts.io_timeout);
+        auto [ec, n] = co_await net::async_write(stream, http::make_chunk_last(), tuple_awaitable);
+        co_return !ec;
+    }
+
+    // Waits `d`. Once the SSE headers are out and `ping` is set, every `ping` of silence sends an
+    // SSE comment ":\n\n" as llama-server's --sse-ping-interval does. false: stopped or the
+    // connection failed.
+    net::awaitable<bool> idle(milliseconds d, milliseconds ping)
+    {
+        while (d > milliseconds::zero()) {
+            auto slice = sse && ping > milliseconds::zero() ? std::min(d, ping) : d;
+            timer.expires_after(slice);
+            auto [ec] = co_await timer.async_wait(tuple_awaitable);
+            if (ec || st.stopping) co_return false;
+            d -= slice;
+            if (sse && ping > milliseconds::zero() && slice == ping && !co_await write_chunk(":\n\n"))
+                co_return false;
+        }
+        co_return !st.stopping;
+    }
+};
+
+http_error fault_error(fault_spec const& f)
+{
+    auto e = make_http_error(f.message, f.error_type);
+    if (f.code) {
+        e.status = *f.code;
+        e.error["code"] = *f.code;
+    }
+    return e;
+}
+
+// Faults fire once `after` token chunks went out (or before the final result when the stream has
+// fewer). Returns 0: go on; 1: the exchange ended and the connection may stay; 2: close it.
+net::awaitable<int> run_fault(exchange& x, fault_spec const& f, bool stream, milliseconds ping)
+{
+    switch (f.kind) {
+    case fault_kind::stream_error: {
+        if (!stream) co_return co_await write_error(x.st, x.stream, x.req, fault_error(f)) ? 1 : 2;
+        // Once streaming, llama-server reports errors in-stream as {"error":{...}} and ends it.
+        // (Built outside the co_await: GCC 12 rejects brace-initialised temporaries in there.)
+        json::object event;
+        event["error"] = error_object(f.message, f.error_type);
+        if (!co_await x.write_event(event)) co_return 2;
+        co_return co_await x.end_sse() ? 1 : 2;
+    }
+    case fault_kind::drop:
+        co_return 2;
+    case fault_kind::stall:
+        co_return co_await x.idle(f.stall.value_or(std::chrono::hours(24)), ping) ? 0 : 2;
+    case fault_kind::none:
+    case fault_kind::http_error:
+        break;
+    }
+    co_return 0;
+}
+
+double ms_since(clock::time_point t)
+{
+    return std::chrono::duration<double, std::milli>(clock::now() - t).count();
+}
+
+} // namespace
+
+net::awaitable<bool> serve_completion(std::shared_ptr<server_state> stp, beast::tcp_stream& stream,
+                                      net::steady_timer& timer, request_t const& req, json::value const& body,
+                                      std::size_t record)
+{
+    auto& st = *stp;
+    auto parsed = parse_completion_request(body, st.voc, st.opts.add_bos);
+    if (!parsed) co_return co_await write_error(st, stream, req, parsed.error());
+    auto const& creq = *parsed;
+
+    auto const number = ++st.completions;
+    auto const* r = select_rule(st.rules, st.rule_uses, {number, &creq.prompt, creq.id_slot});
+    if (!r) {
+        st.log->warn("fake-llama: no script rule matches completion request #{}", number);
+        co_return co_await write_error(
+            st, stream, req,
+            make_http_error("fake-llama-server: no script rule matches completion request #" +
+                                std::to_string(number) + " (" + std::to_string(creq.prompt.size()) +
+                                " prompt tokens, id_slot " + std::to_string(creq.id_slot) + ")",
+                            "server_error"));
+    }
+    st.annotate(record, r->name, -1);
+    if (st.opts.check_grammar && !grammar_parses(creq.grammar))
+        co_return co_await write_error(
+            st, stream, req,
+            make_http_error("Failed to initialize samplers: failed to parse grammar",
+                            "invalid_request_error"));
+    if (r->fault.kind == fault_kind::http_error)
+        co_return co_await write_error(st, stream, req, fault_error(r->fault));
+    auto const n_prompt = creq.prompt.size();
+    if (n_prompt >= st.opts.n_ctx)
+        co_return co_await write_error(st, stream, req, context_overflow_error(n_prompt, st.opts.n_ctx));
+
+    auto const slot = st.slots.acquire(creq.id_slot, creq.prompt);
+    st.annotate(record, r->name, static_cast<std::int64_t>(slot));
+    timings t;
+    t.cache_n = st.slots.cached_prefix(slot, creq.prompt);
+    t.prompt_n = n_prompt - t.cache_n;
+
+    std::vector<token_id> script_tokens = n_prompt == 0 ? std::vector<token_id>{} : r->tokens;
+    if (n_prompt > 0 && r->end.kind == end_kind::eos) script_tokens.push_back(r->end.eog);
+    generation_limits lim{n_prompt, st.opts.n_ctx, creq.n_predict, creq.stop, st.opts.lose_split_utf8};
+    lim.stop.insert(lim.stop.end(), r->end.stop.begin(), r->end.stop.end());
+    auto const g = simulate(st.voc, script_tokens, lim);
+
+    // The KV cache is what was decoded: the prompt, then every sampled token but the last.
+    std::size_t decoded = 0;
+    auto release_slot = [&] {
+        std::vector<token_id> kv(creq.prompt);
+        if (decoded > 1)
+            kv.insert(kv.end(), g.sampled.begin(),
+                      g.sampled.begin() + static_cast<std::ptrdiff_t>(decoded - 1));
+        st.slots.release(slot, std::move(kv));
+    };
+
+    exchange x{st, stream, timer, req};
+    auto const t_start = clock::now();
+    if (creq.stream && !co_await x.start_sse()) {
+        release_slot();
+        co_return false;
+    }
+    if (!co_await x.idle(r->prompt_delay, r->ping)) {
+        release_slot();
+        co_return false;
+    }
+    t.prompt_ms = ms_since(t_start);
+    auto const t_gen = clock::now();
+
+    // `chunks` counts token chunks (sent or, without streaming, that would have been sent): the
+    // unit of a fault's `after`. Outcomes as run_fault's: 0 go on, 1 done and keep, 2 close.
+    std::size_t chunks = 0;
+    bool fault_done = r->fault.kind == fault_kind::none;
+    auto fault = [&] {
+        fault_done = true;
+        return run_fault(x, r->fault, creq.stream, r->ping);
+    };
+
+    int outcome = 0;
+    for (auto const& step : g.steps) {
+        if (!fault_done && chunks >= r->fault.after && (outcome = co_await fault()) != 0) break;
+        if (!co_await x.idle(r->delay, r->ping)) {
+            outcome = 2;
+            break;
+        }
+        ++decoded;
+        if (!step.sent) continue;
+        ++chunks;
+        if (!creq.stream) continue;
+        std::optional<timings> tt;
+        if (step.stopped_here || creq.timings_per_token) {
+            tt = t;
+            tt->predicted_n = step.n_decoded;
+            tt->predicted_ms = ms_since(t_gen);
+        }
+        if (!co_await x.write_event(partial_chunk(step, slot, n_prompt, tt))) {
+            outcome = 2;
+            break;
+        }
+    }
+    if (outcome == 0 && !fault_done) outcome = co_await fault();
+    release_slot();
+    if (outcome == 1) co_return true;
+    if (outcome == 2) co_return false;
+
+    t.predicted_n = static_cast<std::int64_t>(g.sampled.size());
+    t.predicted_ms = ms_since(t_gen);
+    final_info info{slot,
+                    n_prompt,
+                    n_prompt + (g.sampled.empty() ? 0 : g.sampled.size() - 1),
+                    t,
+                    to_valid_utf8(st.voc.detokenize(creq.prompt)),
+                    model_alias(st.opts)};
+    auto result = final_result(g, creq, info);
+    if (!creq.stream)
+        co_return co_await write_response(st, stream, req, http::status::ok, json::serialize(result));
+    // The native route ends with the stop:true chunk: no "data: [DONE]".
+    co_return co_await x.write_event(result) && co_await x.end_sse();
+}
+
+} // namespace hp::tools::fake_llama::detail
