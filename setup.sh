@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere reuses earlier builds.
+export CCACHE_BASEDIR="$PWD"
 export HP_CACHE="${HP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/harmony-proxy}"
 mkdir -p "$HP_CACHE"
 

@@ -46,6 +46,10 @@ struct relay_result
     std::uint64_t bytes_down = 0;   // response body bytes sent to the client
     std::chrono::steady_clock::duration time_to_first_byte{};
     std::string error; // a one-line description when end != complete
+    // Responses exchanges: the prompt and how much of it llama-server found in its KV cache.
+    std::uint64_t prompt_tokens = 0;
+    std::uint64_t cached_tokens = 0; // timings.cache_n: reused, not processed again
+    std::uint64_t output_tokens = 0;
 };
 
 // Hooks into the session for shutdown: where the current upstream connection lives, so the

@@ -136,7 +136,11 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
         rec["messages"] = std::move(messages);
         rec["conversation_date"] = conversion.conversation_date;
         rec["effort"] = std::string(tr::effort_name(harmony->effort));
-        rec["defaults"] = {{"effort", tr::effort_name(options_.default_effort)}, {"temperature", options_.temperature}, {"top_p", options_.top_p}, {"custom_tools", options_.custom_tools == tr::responses::custom_tool_style::json ? "json" : "raw"}}; // replay re-converts with these
+        // The configuration the conversion used: offline replay re-converts with exactly these.
+        rec["defaults"] = {{"effort", tr::effort_name(options_.default_effort)},
+                           {"temperature", options_.temperature},
+                           {"top_p", options_.top_p},
+                           {"custom_tools", options_.custom_tools == tr::responses::custom_tool_style::json ? "json" : "raw"}};
         json::array ids;
         ids.reserve(prompt->tokens.size());
         for (auto id : prompt->tokens) ids.push_back(id);
@@ -268,6 +272,13 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
     co_await (pump() || watch());
 
     if (pipeline.builder().finished() && call.body_done()) call.finish(); else call.close();
+    r.prompt_tokens = prompt->tokens.size();
+    r.output_tokens = pipeline.output_tokens();
+    auto const final_response = pipeline.builder().response();
+    if (auto const* usage = final_response.if_contains("usage"); usage && usage->is_object())
+        if (auto const* details = usage->as_object().if_contains("input_tokens_details"); details && details->is_object())
+            if (auto const* cached = details->as_object().if_contains("cached_tokens"); cached && cached->is_number())
+                r.cached_tokens = cached->to_number<std::uint64_t>();
     for (auto const& w : pipeline.parse_warnings()) log_.debug("session {}: harmony parse: {}", recorder.session(), w);
 
     if (client_gone || client_error) {

@@ -178,11 +178,23 @@ net::awaitable<void> server::run_session(net::ip::tcp::socket socket, std::share
             rec["bytes_down"] = result.bytes_down;
             rec["ttfb_us"] = micros(result.time_to_first_byte);
             rec["duration_us"] = micros(duration);
+            if (result.prompt_tokens) {
+                rec["prompt_tokens"] = result.prompt_tokens;
+                rec["cached_tokens"] = result.cached_tokens;
+                rec["processed_tokens"] = result.prompt_tokens - std::min(result.prompt_tokens, result.cached_tokens);
+                rec["output_tokens"] = result.output_tokens;
+            }
             recorder.submit(std::move(rec));
         }
-        log_.info("{} {} -> {} {} up={}B down={}B ttfb={:.1f}ms total={:.1f}ms session={}", req.method_string(),
+        std::string tokens;
+        if (result.prompt_tokens)
+            tokens = fmt::format(" prompt={} cached={} processed={} output={}", result.prompt_tokens,
+                                 result.cached_tokens,
+                                 result.prompt_tokens - std::min(result.prompt_tokens, result.cached_tokens),
+                                 result.output_tokens);
+        log_.info("{} {} -> {} {} up={}B down={}B ttfb={:.1f}ms total={:.1f}ms{} session={}", req.method_string(),
                   req.target(), result.status, to_string(result.end), req.body().size(), result.bytes_down,
-                  micros(result.time_to_first_byte) / 1000.0, micros(duration) / 1000.0, recorder.session());
+                  micros(result.time_to_first_byte) / 1000.0, micros(duration) / 1000.0, tokens, recorder.session());
         if (!result.client_keep_alive || rejection) break;
     }
     error_code ec;

@@ -93,6 +93,15 @@ net::awaitable<error_code> upstream_call::read_some(std::string& out, std::chron
     co_await net::this_coro::throw_if_cancelled(false);
     error_code ec;
     if (decode_buffered(out, ec) > 0 || ec || parser_->is_done()) co_return ec;
+    // Bytes already waiting in the socket are taken without arming a timer and a parallel group:
+    // while llama-server streams fast, that is most reads.
+    if (auto ready = stream_->socket().available(ec); !ec && ready > 0) {
+        auto n = stream_->socket().read_some(buffer_.prepare(std::min<std::size_t>(ready, decode_chunk)), ec);
+        if (ec) co_return ec;
+        buffer_.commit(n);
+        if (decode_buffered(out, ec) > 0 || ec || parser_->is_done()) co_return ec;
+    }
+    ec = {};
     net::steady_timer timer(co_await net::this_coro::executor);
     auto const deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {

@@ -95,6 +95,145 @@ std::string event_type(json::value const& ev)
     return o ? string_field(*o, "type") : std::string{};
 }
 
+// What replay re-derives from the recorded client request: the input of every later layer.
+// Not movable once built: the tool resolver refers to harmony.tools.
+struct translation
+{
+    tr::responses::request request;
+    tr::responses::harmony_request harmony;
+    std::vector<tr::token_id> prompt;
+    recorded_defaults defaults;
+};
+
+// A difference in one layer: {layer, detail}.
+using layer_difference = std::optional<std::pair<std::string, std::string>>;
+
+// Layers "prompt" and "upstream_request": the /completion body the proxy sent.
+layer_difference compare_upstream_request(json::object const& upstream_request, translation const& t,
+                                          tr::tokenizer const& tok)
+{
+    json::value recorded_body;
+    try {
+        recorded_body = json::parse(capture::load_bytes(upstream_request, "body"));
+    } catch (std::exception const& e) {
+        return std::pair{"upstream_request", std::string("the recorded /completion body is not JSON: ") + e.what()};
+    }
+    std::vector<tr::token_id> recorded_ids;
+    if (auto const* p = recorded_body.is_object() ? recorded_body.get_object().if_contains("prompt") : nullptr;
+        p && p->is_array())
+        for (auto const& id : p->get_array())
+            recorded_ids.push_back(id.is_number() ? id.to_number<tr::token_id>() : tr::token_id(-1));
+    auto const& ids = t.prompt;
+    auto const mismatch = std::mismatch(recorded_ids.begin(), recorded_ids.end(), ids.begin(), ids.end());
+    if (mismatch.first != recorded_ids.end() || mismatch.second != ids.end())
+        return std::pair{"prompt", prompt_divergence(tok, recorded_ids, ids,
+                                                     static_cast<std::size_t>(mismatch.first - recorded_ids.begin()))};
+
+    // Every other field, built as the proxy builds it (proxy/responses_service.cpp).
+    tr::completion_settings settings;
+    settings.prompt = ids;
+    if (t.harmony.generation.n_predict)
+        settings.n_predict = static_cast<std::int32_t>(std::min<std::int64_t>(*t.harmony.generation.n_predict, INT32_MAX));
+    settings.temperature = t.harmony.generation.temperature.value_or(t.defaults.temperature);
+    settings.top_p = t.harmony.generation.top_p.value_or(t.defaults.top_p);
+    auto body = tr::completion_request_body(settings);
+    if (!body) return std::pair{"upstream_request", "building the /completion body failed: " + body.error().message};
+    auto replayed_body = json::parse(*body);
+    if (recorded_body.is_object()) recorded_body.get_object().erase("prompt");
+    replayed_body.get_object().erase("prompt");
+    if (auto d = first_difference(recorded_body, replayed_body))
+        return std::pair{"upstream_request",
+                         "/completion body" + d->path + ": recorded " + d->recorded + ", replayed " + d->replayed};
+    return std::nullopt;
+}
+
+// Feeds the recorded inputs after the upstream head (body bytes, end of body, I/O failures) through
+// the pipeline in their recorded order; returns the events it produced.
+std::vector<json::object> run_pipeline(exchange_records const& ex, json::object const* head,
+                                       tr::responses_pipeline& pipeline, bool stream)
+{
+    std::vector<json::object> produced;
+    if (stream) pipeline.begin(produced); // the proxy answers response.created before the first byte
+    bool after_head = false;
+    bool ended = false;
+    for (auto const& r : ex.records) {
+        auto const kind = string_field(r, "kind");
+        if (&r == head) after_head = true;
+        else if (!after_head) continue;
+        else if (kind == capture::kind::upstream_chunk) pipeline.feed(capture::load_bytes(r, "data"), produced);
+        else if (kind == tr::pipeline_record::upstream_end) {
+            ended = true;
+            if (string_field(r, "input") == "end_of_body") {
+                pipeline.end_of_body(produced);
+            } else {
+                auto k = tr::failure_kind_from_string(string_field(r, "failure"));
+                pipeline.fail({k.value_or(tr::failure_kind::upstream_error), string_field(r, "message")}, produced);
+            }
+        }
+    }
+    // Captures from before upstream_end records: the body is assumed to have ended there.
+    if (!ended && !pipeline.finished()) pipeline.end_of_body(produced);
+    return produced;
+}
+
+// "[7].delta" -> "event 7 (response.output_text.delta) .delta": the report reads without the capture open.
+std::string event_location(std::string const& path, json::array const& events)
+{
+    if (path == ".length") return "number of events";
+    if (path.size() < 2 || path[0] != '[') return path;
+    auto const close = path.find(']');
+    auto const i = std::stoul(path.substr(1, close - 1));
+    return "event " + std::to_string(i) + " (" + (i < events.size() ? event_type(events[i]) : "") + ") " +
+           path.substr(close + 1);
+}
+
+// Layers "events" (streaming) and "response" (non-streaming): what the client was sent.
+layer_difference compare_output(exchange_records const& ex, json::object const* head, translation const& t,
+                                tr::tokenizer const& tok)
+{
+    tr::response_builder_options bo;
+    bo.response_id = "resp_replay"; // ids and created_at are normalized away on both sides
+    bo.model = t.request.model.value_or("gpt-oss");
+    bo.tools = tr::resolver_for(t.harmony.tools);
+    bo.ids = tr::counting_id_generator();
+    bo.custom_tools_json = t.defaults.custom_tools == tr::responses::custom_tool_style::json;
+    tr::responses_pipeline pipeline(tok, std::move(bo), t.prompt.size());
+    auto produced = run_pipeline(ex, head, pipeline, t.request.stream);
+
+    id_normalizer recorded_map, replayed_map;
+    if (t.request.stream) {
+        json::array recorded, replayed;
+        for (auto const* r : ex.all("client_event"))
+            if (auto const* e = r->if_contains("event")) recorded.push_back(*e);
+        for (auto& e : produced) replayed.push_back(std::move(e));
+        json::value rv(std::move(recorded)), pv(std::move(replayed));
+        recorded_map.apply(rv);
+        replayed_map.apply(pv);
+        auto d = first_difference(rv, pv);
+        if (!d) return std::nullopt;
+        return std::pair{"events", event_location(d->path, rv.get_array()) + ": recorded " + show(d->recorded, 400) +
+                                       ", replayed " + show(d->replayed, 400)};
+    }
+
+    // Non-streaming: the one JSON answer (the response object, or the error body of a failure).
+    auto const* chunk = ex.first(capture::kind::client_chunk);
+    if (!chunk) return std::nullopt;
+    json::value recorded;
+    try {
+        recorded = json::parse(capture::load_bytes(*chunk, "data"));
+    } catch (std::exception const&) {
+        return std::pair{"response", std::string("the recorded answer is not JSON")};
+    }
+    json::value replayed = pipeline.failure_reason() ? json::value(tr::to_http_error(*pipeline.failure_reason()).body)
+                                                     : json::value(pipeline.builder().response());
+    recorded_map.apply(recorded);
+    replayed_map.apply(replayed);
+    if (auto d = first_difference(recorded, replayed))
+        return std::pair{"response",
+                         "answer" + d->path + ": recorded " + show(d->recorded, 400) + ", replayed " + show(d->replayed, 400)};
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<replay_difference> replay_exchange(exchange_records const& ex, tr::tokenizer const& tok,
@@ -118,122 +257,18 @@ std::optional<replay_difference> replay_exchange(exchange_records const& ex, tr:
     if (perturb == perturbation::drop_date_line) conversion.conversation_date.clear();
     auto harmony = tr::responses::to_harmony(*request, conversion);
     if (!harmony) return differ("request", "the recorded request no longer converts: " + harmony.error().message);
-
-    tr::renderer renderer(tok);
-    auto prompt = renderer.render_conversation_for_completion(harmony->messages, tr::role::assistant, harmony->render);
+    auto prompt = tr::renderer(tok).render_conversation_for_completion(harmony->messages, tr::role::assistant,
+                                                                       harmony->render);
     if (!prompt) return differ("prompt", "rendering failed: " + prompt.error().message);
+    translation const t{std::move(*request), std::move(*harmony), std::move(prompt->tokens), defaults};
 
-    auto const* upstream_request = ex.first("upstream_request");
+    auto const* upstream_request = ex.first(capture::kind::upstream_request);
     if (!upstream_request) return std::nullopt; // answered before reaching llama-server: nothing more recorded
+    if (auto d = compare_upstream_request(*upstream_request, t, tok)) return differ(d->first, d->second);
 
-    // Layer "prompt": the ids sent upstream.
-    json::value recorded_body;
-    try {
-        recorded_body = json::parse(capture::load_bytes(*upstream_request, "body"));
-    } catch (std::exception const& e) {
-        return differ("upstream_request", std::string("the recorded /completion body is not JSON: ") + e.what());
-    }
-    std::vector<tr::token_id> recorded_ids;
-    if (auto const* p = recorded_body.is_object() ? recorded_body.get_object().if_contains("prompt") : nullptr;
-        p && p->is_array())
-        for (auto const& id : p->get_array())
-            recorded_ids.push_back(id.is_number() ? id.to_number<tr::token_id>() : tr::token_id(-1));
-    auto const& ids = prompt->tokens;
-    auto const mismatch = std::mismatch(recorded_ids.begin(), recorded_ids.end(), ids.begin(), ids.end());
-    if (mismatch.first != recorded_ids.end() || mismatch.second != ids.end())
-        return differ("prompt", prompt_divergence(tok, recorded_ids, ids,
-                                                  static_cast<std::size_t>(mismatch.first - recorded_ids.begin())));
-
-    // Layer "upstream_request": every other field of the /completion body, as the proxy builds it.
-    tr::completion_settings settings;
-    settings.prompt = ids;
-    if (harmony->generation.n_predict)
-        settings.n_predict = static_cast<std::int32_t>(std::min<std::int64_t>(*harmony->generation.n_predict, INT32_MAX));
-    settings.temperature = harmony->generation.temperature.value_or(defaults.temperature);
-    settings.top_p = harmony->generation.top_p.value_or(defaults.top_p);
-    auto body = tr::completion_request_body(settings);
-    if (!body) return differ("upstream_request", "building the /completion body failed: " + body.error().message);
-    auto replayed_body = json::parse(*body);
-    if (recorded_body.is_object()) recorded_body.get_object().erase("prompt");
-    replayed_body.get_object().erase("prompt");
-    if (auto d = first_difference(recorded_body, replayed_body))
-        return differ("upstream_request", "/completion body" + d->path + ": recorded " + d->recorded +
-                                              ", replayed " + d->replayed);
-
-    // Layers "events" / "response": the recorded upstream bytes through the same pipeline.
     auto const* head = ex.first(capture::kind::upstream_response_head);
     if (!head || number_field(head, "status", 0) != 200) return std::nullopt; // answered with an HTTP error
-    tr::response_builder_options bo;
-    bo.response_id = "resp_replay";
-    bo.model = request->model.value_or("gpt-oss");
-    bo.created_at = 0;
-    bo.tools = tr::resolver_for(harmony->tools);
-    bo.ids = tr::counting_id_generator();
-    bo.custom_tools_json = defaults.custom_tools == tr::responses::custom_tool_style::json;
-    tr::responses_pipeline pipeline(tok, std::move(bo), ids.size());
-    std::vector<json::object> produced;
-    if (request->stream) pipeline.begin(produced);
-    bool after_head = false;
-    bool ended = false;
-    for (auto const& r : ex.records) {
-        auto const kind = string_field(r, "kind");
-        if (&r == head) after_head = true;
-        else if (!after_head) continue;
-        else if (kind == capture::kind::upstream_chunk) pipeline.feed(capture::load_bytes(r, "data"), produced);
-        else if (kind == tr::pipeline_record::upstream_end) {
-            ended = true;
-            if (string_field(r, "input") == "end_of_body") {
-                pipeline.end_of_body(produced);
-            } else {
-                auto k = tr::failure_kind_from_string(string_field(r, "failure"));
-                pipeline.fail({k.value_or(tr::failure_kind::upstream_error), string_field(r, "message")}, produced);
-            }
-        }
-    }
-    // Captures from before upstream_end records: the body is assumed to have ended there.
-    if (!ended && !pipeline.finished()) pipeline.end_of_body(produced);
-
-    id_normalizer recorded_ids_map, replayed_ids_map;
-    if (request->stream) {
-        json::array recorded, replayed;
-        for (auto const* r : ex.all("client_event"))
-            if (auto const* e = r->if_contains("event")) recorded.push_back(*e);
-        for (auto& e : produced) replayed.push_back(std::move(e));
-        json::value rv(std::move(recorded)), pv(std::move(replayed));
-        recorded_ids_map.apply(rv);
-        replayed_ids_map.apply(pv);
-        auto d = first_difference(rv, pv);
-        if (!d) return std::nullopt;
-        // "[7].delta" -> event 7: name its type so the report reads without the capture open.
-        std::string where = d->path;
-        if (where.size() > 1 && where[0] == '[') {
-            auto const close = where.find(']');
-            auto const i = std::stoul(where.substr(1, close - 1));
-            auto const& arr = rv.get_array();
-            where = "event " + std::to_string(i) + " (" + (i < arr.size() ? event_type(arr[i]) : "") + ") " +
-                    where.substr(close + 1);
-        } else if (where == ".length") {
-            where = "number of events";
-        }
-        return differ("events", where + ": recorded " + show(d->recorded, 400) + ", replayed " + show(d->replayed, 400));
-    }
-
-    // Non-streaming: the one JSON answer (the response object, or the error body of a failure).
-    auto const* chunk = ex.first(capture::kind::client_chunk);
-    if (!chunk) return std::nullopt;
-    json::value recorded;
-    try {
-        recorded = json::parse(capture::load_bytes(*chunk, "data"));
-    } catch (std::exception const&) {
-        return differ("response", "the recorded answer is not JSON");
-    }
-    json::value replayed = pipeline.failure_reason() ? json::value(tr::to_http_error(*pipeline.failure_reason()).body)
-                                                     : json::value(pipeline.builder().response());
-    recorded_ids_map.apply(recorded);
-    replayed_ids_map.apply(replayed);
-    if (auto d = first_difference(recorded, replayed))
-        return differ("response", "answer" + d->path + ": recorded " + show(d->recorded, 400) + ", replayed " +
-                                      show(d->replayed, 400));
+    if (auto d = compare_output(ex, head, t, tok)) return differ(d->first, d->second);
     return std::nullopt;
 }
 

@@ -17,6 +17,7 @@ void add_harmony(CLI::App& app, run_fn& run);
 void add_codex_config(CLI::App& app, run_fn& run);
 void add_replay(CLI::App& app, run_fn& run);  // replay CAPTURE: offline replay
 void add_fixture(CLI::App& app, run_fn& run); // fixture CAPTURE --exchange N --out DIR
+void add_check(CLI::App& app, run_fn& run);
 
 // `harmony` subcommands, each in its own file.
 void add_harmony_tokenize(CLI::App& harmony, run_fn& run); // tokenize, detokenize

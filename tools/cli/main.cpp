@@ -15,6 +15,7 @@ int main(int argc, char** argv)
     hp::cli::add_codex_config(app, run);
     hp::cli::add_replay(app, run);
     hp::cli::add_fixture(app, run);
+    hp::cli::add_check(app, run);
     CLI11_PARSE(app, argc, argv);
     try {
         return run ? run() : 2;

@@ -1,6 +1,7 @@
 // The fuzz target's seed corpus as an ordinary test (gcc, no libFuzzer): every seed file must pass
 // every invariant. Also a bounded deterministic random sweep over the same input format, so the
 // invariants are exercised in every ctest run, not only when someone fuzzes.
+#include "support/vocab.hpp"
 #include "fuzz/stream_parser/stream_parser_invariants.hpp"
 
 #include <gtest/gtest.h>
@@ -13,18 +14,7 @@
 namespace hp::translate::fuzz {
 namespace {
 
-tokenizer const& vocab()
-{
-    static tokenizer const tok = [] {
-        auto r = tokenizer::load(tokenizer::default_path());
-        if (!r) {
-            ADD_FAILURE() << r.error().message;
-            std::abort();
-        }
-        return std::move(*r);
-    }();
-    return tok;
-}
+using hp::test::vocab;
 
 TEST(StreamParserFuzzCorpus, EverySeedHoldsTheInvariants)
 {

@@ -1,6 +1,7 @@
 // The real o200k vocabulary, loaded once per test binary.
 #pragma once
 
+#include "support/vocab.hpp"
 #include "translate/tokenizer.hpp"
 
 #include <gtest/gtest.h>
@@ -11,18 +12,7 @@
 
 namespace hp::translate::test {
 
-inline tokenizer const& vocab()
-{
-    static tokenizer const tok = [] {
-        auto r = tokenizer::load(tokenizer::default_path());
-        if (!r) {
-            ADD_FAILURE() << "cannot load the vocabulary: " << r.error().message;
-            std::abort();
-        }
-        return std::move(*r);
-    }();
-    return tok;
-}
+using hp::test::vocab;
 
 // The id of a vocabulary piece; fails the test when `bytes` is not one token.
 inline token_id piece(std::string_view bytes)

@@ -11,6 +11,9 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
 
 namespace hp::replay {
@@ -171,6 +174,61 @@ TEST(replay, fixture_records_are_normalized_and_still_replay)
     exchange_records renamed{"renamed", 0, records};
     auto d = replay_exchange(renamed, tok());
     EXPECT_FALSE(d) << d->layer << ": " << d->detail;
+}
+
+// The command line: exit 0 on a clean fixture, 1 with the report on a difference, and no progress
+// line when stderr is not a terminal (ctest's case).
+struct cli_result
+{
+    int exit_code = -1;
+    std::string output; // stdout and stderr
+};
+
+cli_result run_cli(std::string const& args)
+{
+    auto const cmd = std::string(HP_BINARY_DIR) + "/harmony-proxy " + args + " 2>&1";
+    cli_result r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.output.append(buf, n);
+    int const status = ::pclose(p);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+TEST(replay_cli, exit_codes_name_the_layer)
+{
+    auto const fixture_file = (fs::path(HP_SOURCE_DIR) / "tests" / "fixtures" / "tool_chain" / "capture.jsonl").string();
+    auto clean = run_cli("replay " + fixture_file);
+    EXPECT_EQ(clean.exit_code, 0) << clean.output;
+    EXPECT_NE(clean.output.find("1 identical"), std::string::npos) << clean.output;
+    EXPECT_EQ(clean.output.find("replay: 1/1"), std::string::npos) << "no progress line without a tty";
+
+    auto perturbed = run_cli("replay " + fixture_file + " --perturb-render");
+    EXPECT_EQ(perturbed.exit_code, 1) << perturbed.output;
+    EXPECT_NE(perturbed.output.find("session tool_chain exchange 0: layer prompt differs"), std::string::npos)
+        << perturbed.output;
+
+    auto none = run_cli("replay " + fixture_file + " --exchange 7");
+    EXPECT_EQ(none.exit_code, 1) << none.output;
+    EXPECT_NE(none.output.find("no recorded /v1/responses exchange"), std::string::npos) << none.output;
+}
+
+TEST(replay_cli, fixture_command_writes_a_folder_that_replays)
+{
+    auto const out = fs::path(HP_BINARY_DIR) / "replay-cli-test" / "again";
+    fs::remove_all(out);
+    auto const from = (fs::path(HP_SOURCE_DIR) / "tests" / "fixtures" / "plain_answer" / "capture.jsonl").string();
+    auto r = run_cli("fixture " + from + " --exchange 0 --out " + out.string() + " --what 'a copy'");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    ASSERT_TRUE(fs::exists(out / "capture.jsonl"));
+    ASSERT_TRUE(fs::exists(out / "README.md"));
+    auto c = capture::read_capture(out / "capture.jsonl");
+    ASSERT_FALSE(c.records.empty());
+    EXPECT_EQ(c.records.front().at("session").as_string(), "again");
+    auto again = run_cli("replay " + (out / "capture.jsonl").string());
+    EXPECT_EQ(again.exit_code, 0) << again.output;
 }
 
 } // namespace

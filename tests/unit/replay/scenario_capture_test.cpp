@@ -71,7 +71,7 @@ protected:
         if (capture) capture->flush();
     }
 
-    void start(std::string_view script_json)
+    void start(std::string_view script_json, proxy::responses_options options = {})
     {
         fl::vocab voc(tok());
         auto s = fl::parse_script(script_json, "scenario script", voc);
@@ -81,7 +81,7 @@ protected:
         po.listen = {"127.0.0.1", 0};
         po.upstream = {"127.0.0.1", fake->port(), ""};
         capture.emplace(capture::writer_options{dir / "capture", 4096, 16 << 20, {}, {}});
-        responses.emplace(tok(), proxy::responses_options{}, *log);
+        responses.emplace(tok(), options, *log);
         server.emplace(ioc, po, *log, &*capture);
         server->set_responses(&*responses);
         server->start();
@@ -200,6 +200,28 @@ TEST_F(scenario, malformed_model_header)
     EXPECT_TRUE(r.body.find("response.completed") != std::string::npos ||
                 r.body.find("response.failed") != std::string::npos)
         << r.body;
+    expect_clean_replay(1);
+}
+
+TEST_F(scenario, non_default_proxy_options_are_recorded_and_replayed)
+{
+    // The proxy's configuration shapes the prompt (effort line, custom tool declaration) and the
+    // sampling parameters: replay must take them from the capture, not from its own defaults.
+    proxy::responses_options options;
+    options.default_effort = translate::reasoning_effort::low;
+    options.custom_tools = translate::responses::custom_tool_style::json;
+    options.temperature = 0.6;
+    start(R"({"rules":[{"tokens":"<|channel|>commentary to=functions.apply_patch <|constrain|>json<|message|>{\"input\":\"*** Begin Patch\\n*** End Patch\\n\"}","end":{"token":200012}}]})",
+          options);
+    auto r = sse_request(port(), "/v1/responses", user_request("Patch it", true, patch_tool));
+    ASSERT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find("custom_tool_call"), std::string::npos) << r.body;
+    stop();
+    auto c = capture::read_capture(dir / "capture");
+    std::string prompt_text;
+    for (auto const& rec : c.records)
+        if (rec.at("kind").as_string() == "harmony_prompt") prompt_text = rec.at("text").as_string().c_str();
+    EXPECT_NE(prompt_text.find("Reasoning: low"), std::string::npos) << prompt_text;
     expect_clean_replay(1);
 }
 

@@ -3,6 +3,7 @@
 // Codex depends on (../shared/notes/codex.md "The response stream Codex needs").
 #pragma once
 
+#include "support/vocab.hpp"
 #include "translate/responses_events.hpp"
 #include "translate/stream_parser.hpp"
 #include "translate/tokenizer.hpp"
@@ -19,18 +20,7 @@ namespace hp::translate::test {
 
 namespace json = boost::json;
 
-inline tokenizer const& vocab()
-{
-    static tokenizer const tok = [] {
-        auto r = tokenizer::load(tokenizer::default_path());
-        if (!r) {
-            ADD_FAILURE() << r.error().message;
-            std::abort();
-        }
-        return std::move(*r);
-    }();
-    return tok;
-}
+using hp::test::vocab;
 
 // A model completion as ids, written the way the model samples it: ordinary text through the
 // tokenizer, formatting tokens as single special ids.

@@ -2,6 +2,7 @@
 // that records every observable, and the golden message form.
 #pragma once
 
+#include "support/vocab.hpp"
 #include "fuzz/stream_parser/stream_parser_invariants.hpp"
 #include "translate/stream_parser.hpp"
 #include "translate/tokenizer.hpp"
@@ -15,19 +16,7 @@
 
 namespace hp::translate::test {
 
-// Loaded once per process from the compiled-in vocabulary (HP_VOCAB overrides).
-inline tokenizer const& vocab()
-{
-    static tokenizer const tok = [] {
-        auto r = tokenizer::load(tokenizer::default_path());
-        if (!r) {
-            ADD_FAILURE() << r.error().message;
-            std::abort();
-        }
-        return std::move(*r);
-    }();
-    return tok;
-}
+using hp::test::vocab;
 
 // The golden message form: {"role", "name"?, "recipient"?, "channel"?, "content_type"?, "content"}.
 inline boost::json::object to_golden(message const& m)

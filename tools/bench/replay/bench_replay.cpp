@@ -48,7 +48,7 @@ int main(int argc, char** argv)
 
     // Grow the user message to ~10k tokens of varied prose and code.
     std::string text;
-    for (int i = 0; text.size() < 42000; ++i)
+    for (int i = 0; text.size() < 26000; ++i)
         text += "Line " + std::to_string(i) + ": the quick brown fox jumps over the lazy dog; if (x[i] > 0) { y += x[i] * 2; }\n";
     auto* request = find(ex, "client_request");
     auto body = json::parse(hp::capture::load_bytes(*request, "body")).as_object();
@@ -75,6 +75,16 @@ int main(int argc, char** argv)
     for (auto id : ids) arr.push_back(id);
     up_body["prompt"] = std::move(arr);
     hp::capture::store_bytes(*upstream, "body", json::serialize(up_body));
+
+    // The terminal event reports the prompt's length.
+    for (auto& r : ex.records) {
+        if (r.at("kind").as_string() != "client_event") continue;
+        auto& ev = r.at("event").as_object();
+        if (ev.at("type").as_string() != "response.completed") continue;
+        auto& usage = ev.at("response").at("usage").as_object();
+        usage["input_tokens"] = ids.size();
+        usage["total_tokens"] = ids.size() + usage.at("output_tokens").to_number<std::uint64_t>();
+    }
 
     if (auto d = hp::replay::replay_exchange(ex, *tok))
         return std::fprintf(stderr, "bench-replay: the grown exchange does not replay (%s): %s\n", d->layer.c_str(),
