@@ -1,3 +1,4 @@
+#include "translate/gbnf.hpp"
 #include "tools/fake_llama/completion.hpp"
 
 #include "tools/fake_llama/script.hpp"
@@ -127,21 +128,10 @@ boost::system::result<completion_request, http_error> parse_completion_request(j
 bool grammar_parses(std::string_view grammar)
 {
     if (grammar.find_first_not_of(" \t\r\n") == std::string_view::npos) return true; // no grammar
-    // Some line must read `root ::=` (leading blanks allowed).
-    std::size_t from = 0;
-    while (from <= grammar.size()) {
-        auto nl = grammar.find('\n', from);
-        auto line = grammar.substr(from, nl == std::string_view::npos ? std::string_view::npos : nl - from);
-        auto p = line.find_first_not_of(" \t");
-        if (p != std::string_view::npos && line.substr(p).starts_with("root")) {
-            auto rest = line.substr(p + 4);
-            auto q = rest.find_first_not_of(" \t");
-            if (q != std::string_view::npos && rest.substr(q).starts_with("::=")) return true;
-        }
-        if (nl == std::string_view::npos) break;
-        from = nl + 1;
-    }
-    return false;
+    // The project's GBNF reader follows llama.cpp's parser (undefined rules, a missing root,
+    // unbalanced groups, bad escapes): what it rejects, llama-server rejects with
+    // "failed to parse grammar" (checked against the real server by the conformance suite).
+    return translate::parse_gbnf(grammar).has_value();
 }
 
 json::object timings_json(timings const& t)
