@@ -149,12 +149,7 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
         recorder.submit(std::move(rec));
     }
 
-    tr::completion_settings settings;
-    settings.prompt = prompt->tokens;
-    if (harmony->generation.n_predict)
-        settings.n_predict = static_cast<std::int32_t>(std::min<std::int64_t>(*harmony->generation.n_predict, INT32_MAX));
-    settings.temperature = harmony->generation.temperature.value_or(options_.temperature);
-    settings.top_p = harmony->generation.top_p.value_or(options_.top_p);
+    auto settings = tr::responses::completion_settings_for(*harmony, prompt->tokens, options_.temperature, options_.top_p);
     if (auto slot = sessions_.slot_for(session_key, options_.slots)) settings.id_slot = *slot;
     auto body = tr::completion_request_body(settings);
     if (!body) co_return co_await answer_error({tr::failure_kind::bad_request, body.error().message});

@@ -130,12 +130,11 @@ layer_difference compare_upstream_request(json::object const& upstream_request, 
                                                      static_cast<std::size_t>(mismatch.first - recorded_ids.begin()))};
 
     // Every other field, built as the proxy builds it (proxy/responses_service.cpp).
-    tr::completion_settings settings;
-    settings.prompt = ids;
-    if (t.harmony.generation.n_predict)
-        settings.n_predict = static_cast<std::int32_t>(std::min<std::int64_t>(*t.harmony.generation.n_predict, INT32_MAX));
-    settings.temperature = t.harmony.generation.temperature.value_or(t.defaults.temperature);
-    settings.top_p = t.harmony.generation.top_p.value_or(t.defaults.top_p);
+    auto settings = tr::responses::completion_settings_for(t.harmony, ids, t.defaults.temperature, t.defaults.top_p);
+    // The slot is the proxy's session state, not a translation result: take the recorded one.
+    if (auto const* slot = recorded_body.is_object() ? recorded_body.get_object().if_contains("id_slot") : nullptr;
+        slot && slot->is_int64())
+        settings.id_slot = static_cast<std::int32_t>(slot->get_int64());
     auto body = tr::completion_request_body(settings);
     if (!body) return std::pair{"upstream_request", "building the /completion body failed: " + body.error().message};
     auto replayed_body = json::parse(*body);

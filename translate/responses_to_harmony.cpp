@@ -360,4 +360,16 @@ boost::system::result<harmony_request, request_error> to_harmony(request const& 
     return out;
 }
 
+completion_settings completion_settings_for(harmony_request const& request, std::vector<token_id> prompt,
+                                            double default_temperature, double default_top_p)
+{
+    completion_settings settings;
+    settings.prompt = std::move(prompt);
+    if (request.generation.n_predict)
+        settings.n_predict = static_cast<std::int32_t>(std::min<std::int64_t>(*request.generation.n_predict, INT32_MAX));
+    settings.temperature = request.generation.temperature.value_or(default_temperature);
+    settings.top_p = request.generation.top_p.value_or(default_top_p);
+    return settings;
+}
+
 } // namespace hp::translate::responses

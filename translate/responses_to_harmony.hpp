@@ -37,6 +37,7 @@
 //     ended with a final answer); the result holds only the kept messages.
 #pragma once
 
+#include "translate/completion_request.hpp"
 #include "translate/conversation.hpp"
 #include "translate/renderer.hpp"
 #include "translate/responses_request.hpp"
@@ -115,6 +116,12 @@ struct harmony_request
 
 boost::system::result<harmony_request, request_error> to_harmony(request const& req,
                                                                  conversion_options const& options);
+
+// The /completion settings for a converted request: the prompt ids, n_predict from
+// max_output_tokens, the request's temperature/top_p or the configured ones. The one place this is
+// decided, shared by the proxy and by replay. id_slot is session state, set by the caller.
+completion_settings completion_settings_for(harmony_request const& request, std::vector<token_id> prompt,
+                                            double default_temperature, double default_top_p);
 
 // The system message alone (also used by the proxy to warm a slot).
 message system_message(reasoning_effort effort, conversion_options const& options);

@@ -211,9 +211,12 @@ TEST_F(scenario, non_default_proxy_options_are_recorded_and_replayed)
     options.default_effort = translate::reasoning_effort::low;
     options.custom_tools = translate::responses::custom_tool_style::json;
     options.temperature = 0.6;
+    options.slots = 2; // id_slot is session state: replay takes it from the recorded request
     start(R"({"rules":[{"tokens":"<|channel|>commentary to=functions.apply_patch <|constrain|>json<|message|>{\"input\":\"*** Begin Patch\\n*** End Patch\\n\"}","end":{"token":200012}}]})",
           options);
-    auto r = sse_request(port(), "/v1/responses", user_request("Patch it", true, patch_tool));
+    auto body = user_request("Patch it", true, patch_tool);
+    body.insert(1, R"("prompt_cache_key":"thread-7",)"); // a named conversation gets a slot
+    auto r = sse_request(port(), "/v1/responses", body);
     ASSERT_EQ(r.status, 200);
     EXPECT_NE(r.body.find("custom_tool_call"), std::string::npos) << r.body;
     stop();
@@ -222,6 +225,11 @@ TEST_F(scenario, non_default_proxy_options_are_recorded_and_replayed)
     for (auto const& rec : c.records)
         if (rec.at("kind").as_string() == "harmony_prompt") prompt_text = rec.at("text").as_string().c_str();
     EXPECT_NE(prompt_text.find("Reasoning: low"), std::string::npos) << prompt_text;
+    bool sent_slot = false;
+    for (auto const& rec : c.records)
+        if (rec.at("kind").as_string() == "upstream_request")
+            sent_slot = capture::load_bytes(rec, "body").find("\"id_slot\":") != std::string::npos;
+    EXPECT_TRUE(sent_slot) << "the conversation is pinned to a llama-server slot";
     expect_clean_replay(1);
 }
 
