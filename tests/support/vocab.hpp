@@ -9,6 +9,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <utility>
 
 namespace hp::test {
 
@@ -23,6 +26,24 @@ inline translate::tokenizer const& vocab()
         return std::move(*r);
     }();
     return tok;
+}
+
+// The same vocabulary for tests that report a missing vocabulary as a test failure instead of
+// aborting: nullptr with `error` set when it cannot be loaded (the calling test fails, never skips).
+inline translate::tokenizer const* vocabulary(std::string* error = nullptr)
+{
+    static auto const loaded = [] {
+        auto r = translate::tokenizer::load(translate::tokenizer::default_path());
+        std::optional<translate::tokenizer> tok;
+        std::string err;
+        if (r)
+            tok.emplace(std::move(*r));
+        else
+            err = r.error().message;
+        return std::pair{std::move(tok), std::move(err)};
+    }();
+    if (!loaded.first && error) *error = loaded.second;
+    return loaded.first ? &*loaded.first : nullptr;
 }
 
 } // namespace hp::test

@@ -1,6 +1,7 @@
 // Helpers shared by the renderer tests: the real o200k vocabulary and the golden folder.
 #pragma once
 
+#include "support/vocab.hpp"
 #include "translate/tokenizer.hpp"
 
 #include <boost/json/parse.hpp>
@@ -32,24 +33,6 @@ inline std::string read_file(std::filesystem::path const& p)
 inline boost::json::value read_json(std::filesystem::path const& p)
 {
     return boost::json::parse(read_file(p));
-}
-
-// The o200k vocabulary, loaded once per test process (loading takes a while). nullptr with
-// `error` set when it cannot be loaded: the calling test fails, it never skips.
-inline translate::tokenizer const* vocabulary(std::string* error = nullptr)
-{
-    static auto const loaded = [] {
-        auto r = translate::tokenizer::load(translate::tokenizer::default_path());
-        std::optional<translate::tokenizer> tok;
-        std::string err;
-        if (r)
-            tok.emplace(std::move(*r));
-        else
-            err = r.error().message;
-        return std::pair{std::move(tok), std::move(err)};
-    }();
-    if (!loaded.first && error) *error = loaded.second;
-    return loaded.first ? &*loaded.first : nullptr;
 }
 
 } // namespace hp::test

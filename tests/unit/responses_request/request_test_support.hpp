@@ -1,6 +1,7 @@
 // Helpers shared by the Responses request tests.
 #pragma once
 
+#include "support/vocab.hpp"
 #include "translate/responses_request.hpp"
 #include "translate/tokenizer.hpp"
 
@@ -54,24 +55,6 @@ inline translate::responses::request parse_ok(boost::json::value const& body)
     auto r = translate::responses::parse_request(body);
     EXPECT_TRUE(r.has_value()) << (r.has_value() ? "" : r.error().message);
     return r.has_value() ? std::move(*r) : translate::responses::request{};
-}
-
-// The o200k vocabulary, loaded once per test process. nullptr with `error` set when it cannot be
-// loaded: the calling test fails, it never skips.
-inline translate::tokenizer const* vocabulary(std::string* error = nullptr)
-{
-    static auto const loaded = [] {
-        auto r = translate::tokenizer::load(translate::tokenizer::default_path());
-        std::optional<translate::tokenizer> tok;
-        std::string err;
-        if (r)
-            tok.emplace(std::move(*r));
-        else
-            err = r.error().message;
-        return std::pair{std::move(tok), std::move(err)};
-    }();
-    if (!loaded.first && error) *error = loaded.second;
-    return loaded.first ? &*loaded.first : nullptr;
 }
 
 } // namespace hp::test
