@@ -1,3 +1,4 @@
+#include "tools/fake_llama/vocab.hpp"
 #include "llama_stream_model.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -9,18 +10,8 @@ namespace hp::translate::test {
 
 std::size_t llama_validate_utf8(std::string const& text)
 {
-    std::size_t const len = text.size();
-    for (std::size_t i = 1; i <= 4 && i <= len; ++i) {
-        unsigned char const c = static_cast<unsigned char>(text[len - i]);
-        if ((c & 0xE0) == 0xC0) {
-            if (i < 2) return len - i;
-        } else if ((c & 0xF0) == 0xE0) {
-            if (i < 3) return len - i;
-        } else if ((c & 0xF8) == 0xF0) {
-            if (i < 4) return len - i;
-        }
-    }
-    return len;
+    // The scripted server implements llama.cpp's validate_utf8(); the model uses the same code.
+    return tools::fake_llama::valid_utf8_prefix(text);
 }
 
 namespace {
