@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace hp::proxy {
@@ -50,14 +51,24 @@ struct relay_result
     std::uint64_t prompt_tokens = 0;
     std::uint64_t cached_tokens = 0; // timings.cache_n: reused, not processed again
     std::uint64_t output_tokens = 0;
+    std::uint64_t processed_tokens = 0; // timings.prompt_n summed over the /completion requests
+    std::size_t completions = 0;        // /completion requests that ran to their final chunk
+    // Prompt tokens processed beyond the new input, and why (proxy/cache_accounting.hpp).
+    std::uint64_t reprocessed_tokens = 0;
+    std::string reprocess_cause;                // "" when nothing was re-processed
+    std::optional<std::uint64_t> divergence_at; // history_changed: the first differing position
+    bool warmup_started = false;                // a warm-up of the next turn followed this exchange
 };
 
 // Hooks into the session for shutdown: where the current upstream connection lives, so the
 // server can close it at the end of the grace period. Owned by the session, used on its strand.
+class server;
+
 struct relay_hooks
 {
     boost::beast::tcp_stream** upstream_slot = nullptr;
     std::atomic<bool> const* stopping = nullptr; // set: answer with Connection: close
+    server* owner = nullptr;                     // runs background work (warm-ups)
     bool is_stopping() const { return stopping && stopping->load(std::memory_order_relaxed); }
 };
 

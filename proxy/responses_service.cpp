@@ -1,15 +1,20 @@
 #include "proxy/responses_service.hpp"
 
 #include "capture/writer.hpp"
+#include "proxy/cache_accounting.hpp"
 #include "proxy/chunked_writer.hpp"
 #include "proxy/client_watch.hpp"
 #include "proxy/http_util.hpp"
 #include "proxy/responses_stream.hpp"
+#include "proxy/server.hpp"
+#include "proxy/session_entry.hpp"
 #include "proxy/upstream_call.hpp"
 #include "translate/completion_request.hpp"
+#include "translate/completion_stream.hpp"
 #include "translate/golden_messages.hpp"
 #include "translate/renderer.hpp"
 #include "translate/responses_sse.hpp"
+#include "translate/tool_control.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -19,6 +24,7 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
@@ -77,6 +83,190 @@ void responses_service::note_skipped_tools(std::vector<std::string> const& types
             log_.info("tool type '{}' is hosted by OpenAI and cannot run on a local model: left out", t);
 }
 
+boost::system::result<responses_service::prepared, responses_service::prepare_error>
+responses_service::prepare(tr::responses::request const& request, std::string const& session_key)
+{
+    prepared out;
+    out.conversion.default_effort = options_.default_effort;
+    out.conversion.conversation_date = sessions_.date_for(session_key, std::chrono::system_clock::now());
+    out.conversion.custom_tools = options_.custom_tools;
+    auto harmony = tr::responses::to_harmony(request, out.conversion);
+    if (!harmony) {
+        prepare_error e;
+        e.failure.kind = tr::failure_kind::bad_request;
+        e.failure.message = harmony.error().message;
+        e.param = harmony.error().path;
+        return e;
+    }
+    for (auto const& w : harmony->warnings) log_.debug("session {}: {}", session_key, w);
+    out.harmony = std::move(*harmony);
+    auto prompt = tr::renderer(tok_).render_conversation_for_completion(out.harmony.messages, tr::role::assistant,
+                                                                        out.harmony.render);
+    if (!prompt) {
+        prepare_error e;
+        e.failure.message = prompt.error().message; // internal_error: a conversion the renderer refuses
+        return e;
+    }
+    out.prompt = std::move(*prompt);
+    return out;
+}
+
+std::optional<std::vector<tr::token_id>> responses_service::next_turn_prefix(std::string_view request_body,
+                                                                             json::object const& response,
+                                                                             std::string const& session_key)
+{
+    // The next request is this one with the response's output items appended to `input` (Codex
+    // sends the whole history back), then the user's next message.
+    json::value body;
+    try {
+        body = json::parse(request_body);
+    } catch (std::exception const&) {
+        return std::nullopt;
+    }
+    auto* input = body.as_object().if_contains("input");
+    auto const* output = response.if_contains("output");
+    if (!input || !output || !output->is_array()) return std::nullopt;
+    if (input->is_string()) // a string input is one user message
+        *input = json::array{json::object{{"type", "message"}, {"role", "user"},
+                                          {"content", json::array{json::object{{"type", "input_text"},
+                                                                               {"text", input->as_string()}}}}}};
+    if (!input->is_array()) return std::nullopt;
+    for (auto const& item : output->as_array()) input->as_array().push_back(item);
+    auto next = tr::responses::parse_request(body);
+    if (!next) {
+        log_.debug("session {}: no warm-up: the next request would not parse: {}", session_key, next.error().message);
+        return std::nullopt;
+    }
+    auto ready = prepare(*next, session_key);
+    if (!ready) {
+        log_.debug("session {}: no warm-up: {}", session_key, ready.error().failure.message);
+        return std::nullopt;
+    }
+    auto ids = std::move(ready->prompt.tokens);
+    if (ids.size() < 3) return std::nullopt;
+    ids.resize(ids.size() - 2); // the next prompt goes on with the user's message, not <|start|>assistant
+    return ids;
+}
+
+void responses_service::cancel_warmups()
+{
+    std::lock_guard lock(warm_mutex_);
+    for (auto& w : warmups_) {
+        w.cancelled->store(true);
+        w.cancel();
+    }
+    warmups_.clear();
+}
+
+void responses_service::start_warmup(server& owner, warmup_job job, timeouts limits)
+{
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    auto entry = owner.spawn_background([this, &owner, job = std::move(job), limits,
+                                         cancelled](beast::tcp_stream** upstream_slot) mutable {
+        return run_warmup(owner, std::move(job), limits, upstream_slot, cancelled);
+    });
+    if (!entry) return; // shutting down
+    std::lock_guard lock(warm_mutex_);
+    std::erase_if(warmups_, [](warmup_handle const& w) { return w.cancelled->load(); });
+    warmups_.push_back({[entry] { server::cancel_background(entry); }, cancelled});
+    // A real request that slipped in between the check and the registration stops it too.
+    if (active_.load() > 0) {
+        cancelled->store(true);
+        server::cancel_background(entry);
+    }
+}
+
+net::awaitable<void> responses_service::run_warmup(server& owner, warmup_job job, timeouts limits,
+                                                   beast::tcp_stream** upstream_slot,
+                                                   std::shared_ptr<std::atomic<bool>> cancelled)
+{
+    auto const started = std::chrono::steady_clock::now();
+    exchange_recorder recorder(owner.capture(), job.session, owner.next_exchange_id());
+    metrics_.warmups_started.fetch_add(1, std::memory_order_relaxed);
+
+    tr::completion_settings settings;
+    settings.prompt = job.prompt;
+    settings.n_predict = 0; // prompt processing only (llama-server still samples one token)
+    settings.temperature = options_.temperature;
+    settings.top_p = options_.top_p;
+    if (job.slot) settings.id_slot = *job.slot;
+    settings.trim_final_chunk = true;
+    auto body = tr::completion_request_body(settings);
+    std::string outcome = "failed";
+    std::string error;
+    std::int64_t prompt_n = 0, cache_n = 0;
+    if (recorder.enabled()) {
+        auto rec = recorder.make("warmup");
+        rec["after_exchange"] = job.after_exchange;
+        rec["prompt_tokens"] = job.prompt.size();
+        if (job.slot) rec["id_slot"] = *job.slot;
+        recorder.submit(std::move(rec));
+    }
+    if (body && !cancelled->load()) {
+        http::request<http::string_body> up{http::verb::post, owner.pool().target().base_path + "/completion", 11};
+        up.set(http::field::host, owner.pool().target().host_header());
+        up.set(http::field::content_type, "application/json");
+        up.body() = std::move(*body);
+        up.keep_alive(true);
+        up.prepare_payload();
+        if (recorder.enabled()) {
+            auto rec = recorder.make(capture::kind::upstream_request);
+            rec["method"] = "POST";
+            rec["target"] = up.target();
+            capture::store_bytes(rec, "body", up.body());
+            recorder.submit(std::move(rec));
+        }
+        upstream_call call(owner.pool(), limits, upstream_slot);
+        auto ec = co_await call.start(up);
+        std::string data;
+        if (!ec && call.head().result() != http::status::ok) ec = net::error::connection_refused;
+        if (!ec) ec = co_await call.read_all(data, upstream_error_body_limit, limits.idle);
+        if (ec) {
+            call.close();
+            error = ec.message();
+        } else {
+            call.finish();
+            tr::completion_stream stream(tok_);
+            std::vector<tr::completion_event> events;
+            stream.feed(data, events);
+            stream.finish(events);
+            for (auto const& ev : events)
+                if (auto const* fin = std::get_if<tr::final_chunk>(&ev)) {
+                    outcome = "completed";
+                    prompt_n = fin->timings.prompt_n;
+                    cache_n = fin->timings.cache_n;
+                }
+            if (outcome != "completed") error = "no final chunk in llama-server's answer";
+        }
+    }
+    if (cancelled->load()) outcome = "cancelled";
+    else if (!body) error = body.error().message;
+
+    auto const state = outcome == "completed" ? warm_state::completed
+                       : outcome == "cancelled" ? warm_state::cancelled
+                                                : warm_state::failed;
+    sessions_.set_warm_state(job.key, state);
+    auto& counter = state == warm_state::completed   ? metrics_.warmups_completed
+                    : state == warm_state::cancelled ? metrics_.warmups_cancelled
+                                                     : metrics_.warmups_failed;
+    counter.fetch_add(1, std::memory_order_relaxed);
+    metrics_.warmup_processed_tokens.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(0, prompt_n)),
+                                               std::memory_order_relaxed);
+    auto const us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    if (recorder.enabled()) {
+        auto rec = recorder.make("warmup_end");
+        rec["outcome"] = outcome;
+        if (!error.empty()) rec["error"] = error;
+        rec["cache_n"] = cache_n;
+        rec["prompt_n"] = prompt_n;
+        rec["duration_us"] = us.count();
+        recorder.submit(std::move(rec));
+    }
+    log_.info("warm-up session={} slot={} prompt={} processed={} -> {} in {:.1f}ms{}", job.session,
+              job.slot ? std::to_string(*job.slot) : std::string("any"), job.prompt.size(), prompt_n, outcome,
+              us.count() / 1000.0, error.empty() ? "" : " (" + error + ")");
+}
+
 net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
                                                        http::request<http::string_body> const& req,
                                                        upstream_pool& pool, server_options const& options,
@@ -118,94 +308,110 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
     std::string session_key = request.prompt_cache_key.value_or("");
     if (session_key.empty())
         if (auto it = req.find("session-id"); it != req.end()) session_key = std::string(it->value());
-    tr::responses::conversion_options conversion;
-    conversion.default_effort = options_.default_effort;
-    conversion.conversation_date = sessions_.date_for(session_key, std::chrono::system_clock::now());
-    conversion.custom_tools = options_.custom_tools;
-    auto harmony = tr::responses::to_harmony(request, conversion);
-    if (!harmony) co_return co_await answer_error({tr::failure_kind::bad_request, harmony.error().message}, harmony.error().path);
-    for (auto const& w : harmony->warnings) log_.debug("session {}: {}", recorder.session(), w);
 
-    tr::renderer renderer(tok_);
-    auto prompt = renderer.render_conversation_for_completion(harmony->messages, tr::role::assistant, harmony->render);
-    if (!prompt) co_return co_await answer_error({tr::failure_kind::internal_error, prompt.error().message});
+    // A real request goes first: warm-ups in flight stop, and none starts while this one runs.
+    ++active_;
+    struct active_guard
+    {
+        std::atomic<int>& n;
+        ~active_guard() { --n; }
+    } const guard{active_};
+    cancel_warmups();
+    auto const expected = sessions_.expectation(session_key);
+
+    auto ready = prepare(request, session_key);
+    if (!ready) co_return co_await answer_error(ready.error().failure, ready.error().param);
+    auto const& harmony = ready->harmony;
+    auto const& prompt = ready->prompt;
     if (recorder.enabled()) {
         auto rec = recorder.make("harmony_prompt");
         json::array messages;
-        for (auto const& m : harmony->messages) messages.push_back(tr::message_to_json(m));
+        for (auto const& m : harmony.messages) messages.push_back(tr::message_to_json(m));
         rec["messages"] = std::move(messages);
-        rec["conversation_date"] = conversion.conversation_date;
-        rec["effort"] = std::string(tr::effort_name(harmony->effort));
+        rec["conversation_date"] = ready->conversion.conversation_date;
+        rec["effort"] = std::string(tr::effort_name(harmony.effort));
         // The configuration the conversion used: offline replay re-converts with exactly these.
         rec["defaults"] = {{"effort", tr::effort_name(options_.default_effort)},
                            {"temperature", options_.temperature},
                            {"top_p", options_.top_p},
-                           {"custom_tools", options_.custom_tools == tr::responses::custom_tool_style::json ? "json" : "raw"}};
+                           {"custom_tools", options_.custom_tools == tr::responses::custom_tool_style::json ? "json" : "raw"},
+                           {"tool_control", options_.tool_control}};
         json::array ids;
-        ids.reserve(prompt->tokens.size());
-        for (auto id : prompt->tokens) ids.push_back(id);
+        ids.reserve(prompt.tokens.size());
+        for (auto id : prompt.tokens) ids.push_back(id);
         rec["tokens"] = std::move(ids);
-        rec["text"] = prompt->text;
+        rec["text"] = prompt.text;
         recorder.submit(std::move(rec));
     }
 
-    auto settings = tr::responses::completion_settings_for(*harmony, prompt->tokens, options_.temperature, options_.top_p);
-    if (auto slot = sessions_.slot_for(session_key, options_.slots)) settings.id_slot = *slot;
-    auto body = tr::completion_request_body(settings);
+    auto const control = options_.tool_control ? tr::tool_control_for(harmony, options_.custom_tools) : tr::tool_control{};
+    auto first = tr::responses::completion_settings_for(harmony, prompt.tokens, options_.temperature, options_.top_p);
+    if (auto slot = sessions_.slot_for(session_key, options_.slots)) first.id_slot = *slot;
+    tr::arm_tool_control(first, control);
+    auto body = tr::completion_request_body(first);
     if (!body) co_return co_await answer_error({tr::failure_kind::bad_request, body.error().message});
 
-    http::request<http::string_body> up{http::verb::post, pool.target().base_path + "/completion", 11};
-    up.set(http::field::host, pool.target().host_header());
-    up.set(http::field::content_type, "application/json");
-    up.set(http::field::accept, "text/event-stream");
-    up.body() = std::move(*body);
-    up.keep_alive(true);
-    up.prepare_payload();
-    if (recorder.enabled()) {
-        auto rec = recorder.make(capture::kind::upstream_request);
-        rec["method"] = "POST";
-        rec["target"] = up.target();
-        rec["headers"] = capture::headers_to_json(capture_headers(up));
-        capture::store_bytes(rec, "body", up.body());
-        recorder.submit(std::move(rec));
-    }
-
-    upstream_call call(pool, options.limits, hooks.upstream_slot);
-    auto const start_error = co_await call.start(up);
-    if (start_error) {
-        call.close();
-        auto kind = is_timeout(start_error) ? tr::failure_kind::upstream_timeout : tr::failure_kind::upstream_unreachable;
-        co_return co_await answer_error({kind, "llama-server at " + pool.target().host_header() + ": " + start_error.message()});
-    }
-    r.time_to_first_byte = std::chrono::steady_clock::now() - started;
-    if (recorder.enabled()) {
-        auto rec = recorder.make(capture::kind::upstream_response_head);
-        rec["status"] = call.head().result_int();
-        rec["headers"] = capture::headers_to_json(capture_headers(call.head()));
-        recorder.submit(std::move(rec));
-    }
-    if (call.head().result() != http::status::ok) {
+    // One /completion request: recorded, sent, its head checked. nullopt when llama-server
+    // answered 200 and the body is ready to read from `call`; else why not.
+    std::optional<upstream_call> call;
+    auto open_completion = [&](std::string request_body) -> net::awaitable<std::optional<tr::failure>> {
+        http::request<http::string_body> up{http::verb::post, pool.target().base_path + "/completion", 11};
+        up.set(http::field::host, pool.target().host_header());
+        up.set(http::field::content_type, "application/json");
+        up.set(http::field::accept, "text/event-stream");
+        up.body() = std::move(request_body);
+        up.keep_alive(true);
+        up.prepare_payload();
+        if (recorder.enabled()) {
+            auto rec = recorder.make(capture::kind::upstream_request);
+            rec["method"] = "POST";
+            rec["target"] = up.target();
+            rec["headers"] = capture::headers_to_json(capture_headers(up));
+            capture::store_bytes(rec, "body", up.body());
+            recorder.submit(std::move(rec));
+        }
+        call.emplace(pool, options.limits, hooks.upstream_slot);
+        auto const start_error = co_await call->start(up);
+        if (start_error) {
+            call->close();
+            auto kind = is_timeout(start_error) ? tr::failure_kind::upstream_timeout : tr::failure_kind::upstream_unreachable;
+            co_return tr::failure{kind, "llama-server at " + pool.target().host_header() + ": " + start_error.message()};
+        }
+        if (recorder.enabled()) {
+            auto rec = recorder.make(capture::kind::upstream_response_head);
+            rec["status"] = call->head().result_int();
+            rec["headers"] = capture::headers_to_json(capture_headers(call->head()));
+            recorder.submit(std::move(rec));
+        }
+        if (call->head().result() == http::status::ok) co_return std::nullopt;
         std::string error_body;
-        auto const status = call.head().result_int();
-        auto read_error = co_await call.read_all(error_body, upstream_error_body_limit, options.limits.idle);
-        if (read_error) call.close(); else call.finish();
+        auto const status = call->head().result_int();
+        auto const read_error = co_await call->read_all(error_body, upstream_error_body_limit, options.limits.idle);
+        if (read_error) call->close(); else call->finish();
         if (recorder.enabled()) {
             auto rec = recorder.make(capture::kind::upstream_chunk);
             capture::store_bytes(rec, "data", error_body);
             recorder.submit(std::move(rec));
         }
-        co_return co_await answer_error(tr::classify_upstream_http_error(status, error_body));
-    }
+        co_return tr::classify_upstream_http_error(status, error_body);
+    };
+
+    auto const first_failure = co_await open_completion(std::move(*body));
+    if (first_failure) co_return co_await answer_error(*first_failure);
+    r.time_to_first_byte = std::chrono::steady_clock::now() - started;
 
     tr::response_builder_options bo;
     bo.response_id = random_response_id();
     bo.model = request.model.value_or("gpt-oss");
     bo.created_at = std::chrono::duration_cast<std::chrono::seconds>(
                         std::chrono::system_clock::now().time_since_epoch()).count();
-    bo.tools = tr::resolver_for(harmony->tools);
+    bo.tools = tr::resolver_for(harmony.tools);
     bo.ids = tr::random_id_generator();
     bo.custom_tools_json = options_.custom_tools == tr::responses::custom_tool_style::json;
-    responses_stream pipeline(tok_, std::move(bo), prompt->tokens.size(), recorder);
+    tr::pipeline_control pc;
+    if (control.enabled()) pc.header_stop = std::string(tr::tool_header_stop);
+    pc.n_predict = first.n_predict;
+    responses_stream pipeline(tok_, std::move(bo), prompt.tokens.size(), recorder, std::move(pc));
 
     std::vector<json::object> events;
     bool client_gone = false;
@@ -224,7 +430,7 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
         auto [hec, hn] = co_await http::async_write_header(client, serializer, tuple_awaitable);
         r.status = 200;
         if (hec) {
-            call.close();
+            call->close();
             r.end = outcome::client_gone;
             r.error = "writing the response head: " + hec.message();
             co_return r;
@@ -233,13 +439,13 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
         client_error = co_await writer.write(encode_events(events, recorder));
     }
 
-    // The token loop, raced against the client going away.
+    // The token loop of one /completion, raced against the client going away.
     auto pump = [&]() -> net::awaitable<void> {
         std::string data;
         std::chrono::milliseconds silence{0};
-        while (!pipeline.finished() && !client_error) {
+        while (!pipeline.finished() && !pipeline.pending_continuation() && !client_error) {
             data.clear();
-            auto ec = co_await call.read_some(data, options_.keep_alive);
+            auto ec = co_await call->read_some(data, options_.keep_alive);
             if (ec == net::error::timed_out) {
                 silence += options_.keep_alive;
                 if (silence >= options.limits.idle)
@@ -252,7 +458,7 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
                 silence = std::chrono::milliseconds{0};
                 if (!data.empty()) pipeline.feed(data, events);
                 if (ec) pipeline.fail({tr::failure_kind::upstream_unreachable, "llama-server connection: " + ec.message()}, events);
-                else if (call.body_done()) pipeline.end_of_body(events);
+                else if (call->body_done()) pipeline.end_of_body(events);
             }
             if (streaming && !events.empty()) client_error = co_await writer.write(encode_events(events, recorder));
         }
@@ -261,20 +467,81 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
         bool const gone = co_await watch_client(client, client_buffer);
         if (gone) {
             client_gone = true;
-            call.close(); // llama-server stops generating when its socket closes
+            call->close(); // llama-server stops generating when its socket closes
         }
     };
-    co_await (pump() || watch());
+    for (;;) {
+        co_await (pump() || watch());
+        if (client_gone || client_error || !pipeline.pending_continuation()) break;
+        // The model reached the tool-call header (or "to=" elsewhere): continue on the same slot
+        // from everything generated so far (tool_control.hpp).
+        if (call->body_done()) call->finish(); else call->close();
+        auto const plan = *pipeline.pending_continuation();
+        auto& counter = plan.type == tr::continuation::kind::tool_call ? metrics_.tool_continuations : metrics_.resumes;
+        counter.fetch_add(1, std::memory_order_relaxed);
+        auto next = tr::continuation_settings(first, pipeline.generated(), control, plan);
+        log_.debug("session {}: {} after {} tokens{}{}", recorder.session(), tr::to_string(plan.type), plan.generated,
+                   plan.type == tr::continuation::kind::tool_call ? " (" + std::string(tr::to_string(plan.position)) +
+                                                                        ", written '" + plan.written + "')"
+                                                                  : std::string(),
+                   next.unconstrained_because ? "; not constrained: " + *next.unconstrained_because : std::string());
+        for (auto const& d : next.diagnostics) log_.debug("session {}: grammar: {}: {}", recorder.session(), d.where, d.message);
+        auto next_body = tr::completion_request_body(next.settings);
+        pipeline.resume();
+        if (!next_body) {
+            pipeline.fail({tr::failure_kind::internal_error, "continuing the generation: " + next_body.error().message}, events);
+        } else {
+            auto const failed = co_await open_completion(std::move(*next_body));
+            if (failed) pipeline.fail(*failed, events);
+        }
+        if (streaming && !events.empty()) client_error = co_await writer.write(encode_events(events, recorder));
+        if (pipeline.finished() || client_error) break;
+    }
 
-    if (pipeline.builder().finished() && call.body_done()) call.finish(); else call.close();
-    r.prompt_tokens = prompt->tokens.size();
+    if (pipeline.builder().finished() && call->body_done()) call->finish(); else call->close();
+    r.prompt_tokens = prompt.tokens.size();
     r.output_tokens = pipeline.output_tokens();
+    r.processed_tokens = pipeline.processed_tokens();
+    r.completions = pipeline.completions();
     auto const final_response = pipeline.builder().response();
     if (auto const* usage = final_response.if_contains("usage"); usage && usage->is_object())
         if (auto const* details = usage->as_object().if_contains("input_tokens_details"); details && details->is_object())
             if (auto const* cached = details->as_object().if_contains("cached_tokens"); cached && cached->is_number())
                 r.cached_tokens = cached->to_number<std::uint64_t>();
     for (auto const& w : pipeline.parse_warnings()) log_.debug("session {}: harmony parse: {}", recorder.session(), w);
+
+    // Cache accounting, and what the slot holds for the next request (issue 8).
+    if (r.completions > 0) {
+        auto const report = account_cache(expected, prompt.tokens, r.cached_tokens);
+        r.reprocessed_tokens = report.reprocessed;
+        if (report.cause != reprocess_cause::none) r.reprocess_cause = std::string(to_string(report.cause));
+        r.divergence_at = report.divergence_at;
+        metrics_.responses.fetch_add(1, std::memory_order_relaxed);
+        metrics_.completions.fetch_add(r.completions, std::memory_order_relaxed);
+        metrics_.prompt_tokens.fetch_add(r.prompt_tokens, std::memory_order_relaxed);
+        metrics_.cached_tokens.fetch_add(r.cached_tokens, std::memory_order_relaxed);
+        metrics_.processed_tokens.fetch_add(r.processed_tokens, std::memory_order_relaxed);
+        metrics_.output_tokens.fetch_add(r.output_tokens, std::memory_order_relaxed);
+        metrics_.reprocessed_tokens[static_cast<int>(report.cause)].fetch_add(report.reprocessed,
+                                                                             std::memory_order_relaxed);
+
+        bool const final_answer = pipeline.builder().finished() && !pipeline.failure() &&
+                                  pipeline.last_message_end() == tr::end_reason::return_;
+        std::optional<std::vector<tr::token_id>> next_prefix;
+        if (final_answer && options_.warm_cache && hooks.owner && !client_gone)
+            next_prefix = next_turn_prefix(req.body(), final_response, session_key);
+        if (next_prefix) {
+            sessions_.expect(session_key, *next_prefix, /*warmed=*/true);
+            warmup_job job{recorder.session(), session_key, std::move(*next_prefix), first.id_slot, recorder.exchange()};
+            start_warmup(*hooks.owner, std::move(job), options.limits);
+            r.warmup_started = true;
+        } else {
+            // The slot holds the prompt and what was generated (all but the last token decoded).
+            std::vector<tr::token_id> held = prompt.tokens;
+            held.insert(held.end(), pipeline.generated().begin(), pipeline.generated().end());
+            sessions_.expect(session_key, std::move(held), /*warmed=*/false);
+        }
+    }
 
     if (client_gone || client_error) {
         r.end = outcome::client_gone;

@@ -17,8 +17,10 @@ translate::pipeline_observer observer_for(exchange_recorder& recorder)
 } // namespace
 
 responses_stream::responses_stream(translate::tokenizer const& tok, translate::response_builder_options builder_options,
-                                   std::uint64_t prompt_tokens, exchange_recorder& recorder)
-    : recorder_(recorder), pipeline_(tok, std::move(builder_options), prompt_tokens, observer_for(recorder))
+                                   std::uint64_t prompt_tokens, exchange_recorder& recorder,
+                                   translate::pipeline_control control)
+    : recorder_(recorder),
+      pipeline_(tok, std::move(builder_options), prompt_tokens, observer_for(recorder), std::move(control))
 {
 }
 

@@ -19,7 +19,8 @@ class responses_stream
 {
 public:
     responses_stream(translate::tokenizer const& tok, translate::response_builder_options builder_options,
-                     std::uint64_t prompt_tokens, exchange_recorder& recorder);
+                     std::uint64_t prompt_tokens, exchange_recorder& recorder,
+                     translate::pipeline_control control = {});
 
     void begin(std::vector<boost::json::object>& out) { pipeline_.begin(out); }
     // Records the bytes (upstream_chunk, in arrival grouping: replay feeds them back the same way).
@@ -31,6 +32,12 @@ public:
     translate::response_builder const& builder() const { return pipeline_.builder(); }
     std::optional<translate::failure> const& failure() const { return pipeline_.failure_reason(); }
     std::uint64_t output_tokens() const { return pipeline_.output_tokens(); }
+    std::uint64_t processed_tokens() const { return pipeline_.processed_tokens(); }
+    std::size_t completions() const { return pipeline_.completions(); }
+    std::optional<translate::continuation> const& pending_continuation() const { return pipeline_.pending_continuation(); }
+    void resume() { pipeline_.resume(); }
+    std::optional<translate::end_reason> last_message_end() const { return pipeline_.last_message_end(); }
+    std::vector<translate::token_id> const& generated() const { return pipeline_.generated(); }
     std::vector<std::string> const& parse_warnings() const { return pipeline_.parse_warnings(); }
 
 private:

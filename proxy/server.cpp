@@ -84,10 +84,36 @@ void server::unregister_session(std::uint64_t id)
     if (last && stopping_) net::post(ioc_, [this] { grace_timer_.cancel(); });
 }
 
+std::shared_ptr<server::session_entry> server::spawn_background(background_work work)
+{
+    if (stopping_) return nullptr;
+    auto strand = net::make_strand(ioc_);
+    auto entry = register_session(strand);
+    entry->background = true;
+    auto const id = entry->id;
+    net::co_spawn(strand, work(&entry->upstream), [this, id](std::exception_ptr e) {
+        if (e) log_.error("background task {} ended by an unexpected exception", id);
+        unregister_session(id);
+    });
+    return entry;
+}
+
+void server::cancel_background(std::shared_ptr<session_entry> const& entry)
+{
+    net::post(entry->executor, [entry] {
+        boost::system::error_code ec;
+        if (entry->upstream) entry->upstream->socket().close(ec);
+    });
+}
+
 void server::close_sessions(bool idle_only)
 {
     std::lock_guard lock(sessions_mutex_);
     for (auto& [id, entry] : sessions_) {
+        if (entry->background) {
+            cancel_background(entry); // background work never waits out the grace period
+            continue;
+        }
         net::post(entry->executor, [entry = entry, idle_only] {
             if (!entry->client || (idle_only && entry->busy)) return;
             boost::system::error_code ec;

@@ -16,7 +16,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <boost/beast/core/tcp_stream.hpp>
+
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,6 +46,9 @@ struct server_stats
 class server
 {
 public:
+    // Used by sessions (on their strand) to register for shutdown handling.
+    struct session_entry;
+
     // `capture` may be null (capture off). Neither it nor the logger is owned.
     server(net::io_context& ioc, server_options options, spdlog::logger& log, capture::writer* capture);
     server(server const&) = delete;
@@ -51,6 +57,8 @@ public:
 
     // Serves POST /v1/responses with this service instead of forwarding it (set before start()).
     void set_responses(responses_service* service) { responses_ = service; }
+    capture::writer* capture() const { return capture_; }
+    std::uint64_t next_exchange_id() { return ++next_exchange_; }
 
     // Binds and starts accepting. Throws boost::system::system_error when the address cannot be bound.
     void start();
@@ -61,11 +69,20 @@ public:
     // every session has ended.
     void shutdown();
 
+    // Runs `work` as a background task of the server (a warm-up): on its own strand, registered
+    // like a connection, so that shutdown closes its upstream connection at once (background work
+    // never holds shutdown up) and io_context::run() returns only after it ended. `work` gets the
+    // pointer an upstream_call keeps up to date. Returns the task's entry (for cancel_background),
+    // or nullptr while shutting down.
+    using background_work = std::function<net::awaitable<void>(boost::beast::tcp_stream** upstream_slot)>;
+    std::shared_ptr<session_entry> spawn_background(background_work work);
+    // Closes the background task's upstream connection (on its strand); its work then ends.
+    static void cancel_background(std::shared_ptr<session_entry> const& entry);
+    upstream_pool& pool() { return pool_; }
+
     server_stats stats() const;
     server_options const& options() const { return options_; }
 
-    // Used by sessions (on their strand) to register for shutdown handling.
-    struct session_entry;
 
 private:
     friend struct session_access;

@@ -27,6 +27,14 @@ using boost::system::error_code;
 constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
 constexpr std::uint32_t header_limit = 64 * 1024;
 
+// Prompt tokens llama-server processed for the exchange: what its requests reported, or, when no
+// request reached its final chunk, the part of the prompt the cache did not cover.
+std::uint64_t processed_tokens(relay_result const& r)
+{
+    if (r.completions) return r.processed_tokens;
+    return r.prompt_tokens - std::min(r.prompt_tokens, r.cached_tokens);
+}
+
 // The capture session: the client's session-id header, else prompt_cache_key from a JSON body
 // (Codex sends its thread id there), else one per connection. Always sanitized for the file system.
 std::string session_key(http::request<http::string_body> const& req, std::uint64_t connection)
@@ -152,8 +160,20 @@ net::awaitable<void> server::run_session(net::ip::tcp::socket socket, std::share
                 result.bytes_down = res.body().size();
                 co_await write_own_response(client, res, recorder, options_.limits.client_write);
             } else {
-                relay_hooks hooks{&entry->upstream, &stopping_};
-                if (responses_ && responses_service::handles(req.method_string(), req.target()))
+                relay_hooks hooks{&entry->upstream, &stopping_, this};
+                if (responses_ && req.method() == http::verb::get && req.target() == "/metrics") {
+                    // The proxy's own counters (Prometheus text). llama-server's own /metrics is
+                    // read from llama-server directly.
+                    http::response<http::string_body> res{http::status::ok, req.version()};
+                    res.set(http::field::content_type, "text/plain; version=0.0.4");
+                    res.body() = responses_->metrics().render();
+                    res.keep_alive(req.keep_alive() && !stopping_);
+                    res.prepare_payload();
+                    result.status = 200;
+                    result.bytes_down = res.body().size();
+                    result.client_keep_alive =
+                        co_await write_own_response(client, res, recorder, options_.limits.client_write) && res.keep_alive();
+                } else if (responses_ && responses_service::handles(req.method_string(), req.target()))
                     result = co_await responses_->handle(client, buffer, req, pool_, options_, recorder, hooks);
                 else
                     result = co_await relay_request(client, buffer, req, pool_, options_, recorder, hooks);
@@ -181,17 +201,27 @@ net::awaitable<void> server::run_session(net::ip::tcp::socket socket, std::share
             if (result.prompt_tokens) {
                 rec["prompt_tokens"] = result.prompt_tokens;
                 rec["cached_tokens"] = result.cached_tokens;
-                rec["processed_tokens"] = result.prompt_tokens - std::min(result.prompt_tokens, result.cached_tokens);
+                rec["processed_tokens"] = processed_tokens(result);
                 rec["output_tokens"] = result.output_tokens;
+                rec["completions"] = result.completions;
+                rec["reprocessed_tokens"] = result.reprocessed_tokens;
+                if (!result.reprocess_cause.empty()) rec["reprocess_cause"] = result.reprocess_cause;
+                if (result.divergence_at) rec["divergence_at"] = *result.divergence_at;
+                if (result.warmup_started) rec["warmup"] = true;
             }
             recorder.submit(std::move(rec));
         }
         std::string tokens;
         if (result.prompt_tokens)
-            tokens = fmt::format(" prompt={} cached={} processed={} output={}", result.prompt_tokens,
-                                 result.cached_tokens,
-                                 result.prompt_tokens - std::min(result.prompt_tokens, result.cached_tokens),
-                                 result.output_tokens);
+            tokens = fmt::format(" prompt={} cached={} processed={} output={} completions={}{}{}", result.prompt_tokens,
+                                 result.cached_tokens, processed_tokens(result), result.output_tokens,
+                                 result.completions,
+                                 result.reprocessed_tokens
+                                     ? fmt::format(" reprocessed={} ({}{})", result.reprocessed_tokens,
+                                                   result.reprocess_cause,
+                                                   result.divergence_at ? fmt::format(" at {}", *result.divergence_at) : "")
+                                     : std::string(),
+                                 result.warmup_started ? " warm-up" : "");
         log_.info("{} {} -> {} {} up={}B down={}B ttfb={:.1f}ms total={:.1f}ms{} session={}", req.method_string(),
                   req.target(), result.status, to_string(result.end), req.body().size(), result.bytes_down,
                   micros(result.time_to_first_byte) / 1000.0, micros(duration) / 1000.0, tokens, recorder.session());

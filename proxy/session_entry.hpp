@@ -16,6 +16,7 @@ struct server::session_entry
     boost::beast::tcp_stream* client = nullptr;   // strand only
     boost::beast::tcp_stream* upstream = nullptr; // strand only; set while a relay is connected
     bool busy = false;                            // strand only; an exchange is in flight
+    bool background = false;                      // a background task (spawn_background), no client
 };
 
 } // namespace hp::proxy

@@ -14,22 +14,63 @@ std::string utc_date(std::chrono::system_clock::time_point t)
     return buf;
 }
 
-std::string session_store::date_for(std::string const& key, std::chrono::system_clock::time_point now)
+session_store::entry& session_store::touch(std::string const& key, std::chrono::system_clock::time_point now)
 {
-    if (key.empty()) return utc_date(now);
-    std::lock_guard lock(mutex_);
     if (auto it = entries_.find(key); it != entries_.end()) {
         lru_.splice(lru_.begin(), lru_, it->second.lru);
-        return it->second.date;
+        return it->second;
     }
     if (entries_.size() >= capacity_) {
+        auto& victim = entries_.at(lru_.back());
+        if (victim.expected) tokens_ -= victim.expected->prefix.size();
         entries_.erase(lru_.back());
         lru_.pop_back();
     }
     lru_.push_front(key);
-    auto date = utc_date(now);
-    entries_.emplace(key, entry{date, lru_.begin()});
-    return date;
+    return entries_.emplace(key, entry{utc_date(now), lru_.begin(), std::nullopt}).first->second;
+}
+
+std::string session_store::date_for(std::string const& key, std::chrono::system_clock::time_point now)
+{
+    if (key.empty()) return utc_date(now);
+    std::lock_guard lock(mutex_);
+    return touch(key, now).date;
+}
+
+std::optional<cache_expectation> session_store::expectation(std::string const& key) const
+{
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second.expected;
+}
+
+void session_store::expect(std::string const& key, std::vector<translate::token_id> prefix, bool warmed)
+{
+    if (key.empty()) return;
+    std::lock_guard lock(mutex_);
+    auto& e = touch(key, std::chrono::system_clock::now());
+    if (e.expected) tokens_ -= e.expected->prefix.size();
+    tokens_ += prefix.size();
+    e.expected = cache_expectation{std::move(prefix), warmed, warmed ? warm_state::pending : warm_state::none, false};
+    trim_tokens();
+}
+
+void session_store::set_warm_state(std::string const& key, warm_state state)
+{
+    std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(key); it != entries_.end() && it->second.expected) it->second.expected->warm = state;
+}
+
+void session_store::trim_tokens()
+{
+    // Oldest first; the most recently used conversation keeps its prefix whatever its size.
+    for (auto it = lru_.rbegin(); tokens_ > token_budget_ && std::next(it) != lru_.rend(); ++it) {
+        auto& e = entries_.at(*it);
+        if (!e.expected) continue;
+        tokens_ -= e.expected->prefix.size();
+        e.expected.reset();
+    }
 }
 
 std::optional<int> session_store::slot_for(std::string const& key, std::size_t slots)
@@ -54,6 +95,9 @@ std::optional<int> session_store::slot_for(std::string const& key, std::size_t s
             }
             if (slots_[i].last_used < slots_[chosen].last_used) chosen = i;
         }
+        // The previous owner's KV cache is about to be overwritten.
+        if (auto it = entries_.find(slots_[chosen].key); it != entries_.end() && it->second.expected)
+            it->second.expected->slot_taken = true;
         slots_[chosen].key = key;
     }
     slots_[chosen].last_used = clock_;

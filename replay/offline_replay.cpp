@@ -5,6 +5,7 @@
 #include "translate/renderer.hpp"
 #include "translate/responses_pipeline.hpp"
 #include "translate/responses_to_harmony.hpp"
+#include "translate/tool_control.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -55,6 +56,7 @@ struct recorded_defaults
     tr::responses::custom_tool_style custom_tools = tr::responses::custom_tool_style::raw;
     double temperature = 1.0;
     double top_p = 1.0;
+    bool tool_control = false; // captures from before tool control: one request per response
 };
 
 recorded_defaults defaults_of(json::object const& harmony_prompt)
@@ -67,6 +69,7 @@ recorded_defaults defaults_of(json::object const& harmony_prompt)
     if (string_field(*o, "custom_tools") == "json") d.custom_tools = tr::responses::custom_tool_style::json;
     d.temperature = number_field(o, "temperature", d.temperature);
     d.top_p = number_field(o, "top_p", d.top_p);
+    if (auto const* tc = o->if_contains("tool_control"); tc && tc->is_bool()) d.tool_control = tc->get_bool();
     return d;
 }
 
@@ -103,64 +106,101 @@ struct translation
     tr::responses::harmony_request harmony;
     std::vector<tr::token_id> prompt;
     recorded_defaults defaults;
+    tr::tool_control control;
+    tr::completion_settings first; // the first /completion, as the proxy builds it (id_slot: recorded)
 };
 
 // A difference in one layer: {layer, detail}.
 using layer_difference = std::optional<std::pair<std::string, std::string>>;
 
-// Layers "prompt" and "upstream_request": the /completion body the proxy sent.
-layer_difference compare_upstream_request(json::object const& upstream_request, translation const& t,
-                                          tr::tokenizer const& tok)
+json::value recorded_body_of(json::object const& upstream_request, std::string& error)
 {
-    json::value recorded_body;
     try {
-        recorded_body = json::parse(capture::load_bytes(upstream_request, "body"));
+        return json::parse(capture::load_bytes(upstream_request, "body"));
     } catch (std::exception const& e) {
-        return std::pair{"upstream_request", std::string("the recorded /completion body is not JSON: ") + e.what()};
+        error = std::string("the recorded /completion body is not JSON: ") + e.what();
+        return nullptr;
     }
+}
+
+std::optional<std::int32_t> recorded_slot(json::value const& body)
+{
+    auto const* slot = body.is_object() ? body.get_object().if_contains("id_slot") : nullptr;
+    if (slot && slot->is_int64()) return static_cast<std::int32_t>(slot->get_int64());
+    return std::nullopt;
+}
+
+// Layers "prompt" and "upstream_request": a /completion body the proxy sent against the one the
+// current translation builds. `which` names the request in reports ("", " (continuation 1)").
+layer_difference compare_completion_body(json::value recorded_body, tr::completion_settings const& settings,
+                                         tr::tokenizer const& tok, std::string const& which)
+{
     std::vector<tr::token_id> recorded_ids;
     if (auto const* p = recorded_body.is_object() ? recorded_body.get_object().if_contains("prompt") : nullptr;
         p && p->is_array())
         for (auto const& id : p->get_array())
             recorded_ids.push_back(id.is_number() ? id.to_number<tr::token_id>() : tr::token_id(-1));
-    auto const& ids = t.prompt;
+    auto const& ids = settings.prompt;
     auto const mismatch = std::mismatch(recorded_ids.begin(), recorded_ids.end(), ids.begin(), ids.end());
     if (mismatch.first != recorded_ids.end() || mismatch.second != ids.end())
         return std::pair{"prompt", prompt_divergence(tok, recorded_ids, ids,
-                                                     static_cast<std::size_t>(mismatch.first - recorded_ids.begin()))};
+                                                     static_cast<std::size_t>(mismatch.first - recorded_ids.begin())) +
+                                       which};
 
-    // Every other field, built as the proxy builds it (proxy/responses_service.cpp).
-    auto settings = tr::responses::completion_settings_for(t.harmony, ids, t.defaults.temperature, t.defaults.top_p);
-    // The slot is the proxy's session state, not a translation result: take the recorded one.
-    if (auto const* slot = recorded_body.is_object() ? recorded_body.get_object().if_contains("id_slot") : nullptr;
-        slot && slot->is_int64())
-        settings.id_slot = static_cast<std::int32_t>(slot->get_int64());
     auto body = tr::completion_request_body(settings);
     if (!body) return std::pair{"upstream_request", "building the /completion body failed: " + body.error().message};
     auto replayed_body = json::parse(*body);
     if (recorded_body.is_object()) recorded_body.get_object().erase("prompt");
     replayed_body.get_object().erase("prompt");
     if (auto d = first_difference(recorded_body, replayed_body))
-        return std::pair{"upstream_request",
-                         "/completion body" + d->path + ": recorded " + d->recorded + ", replayed " + d->replayed};
+        return std::pair{"upstream_request", "/completion body" + which + d->path + ": recorded " + d->recorded +
+                                                 ", replayed " + d->replayed};
     return std::nullopt;
 }
 
-// Feeds the recorded inputs after the upstream head (body bytes, end of body, I/O failures) through
-// the pipeline in their recorded order; returns the events it produced.
+// Feeds the recorded inputs after the first upstream head (body bytes, end of body, I/O failures)
+// through the pipeline in their recorded order and returns the events it produced. A continuation
+// the pipeline asks for is built as the proxy builds it and compared with the next recorded
+// upstream_request; a difference there is returned in `difference` (and the run stops).
 std::vector<json::object> run_pipeline(exchange_records const& ex, json::object const* head,
-                                       tr::responses_pipeline& pipeline, bool stream)
+                                       tr::responses_pipeline& pipeline, translation const& t,
+                                       tr::tokenizer const& tok, layer_difference& difference)
 {
     std::vector<json::object> produced;
-    if (stream) pipeline.begin(produced); // the proxy answers response.created before the first byte
+    if (t.request.stream) pipeline.begin(produced); // the proxy answers response.created before the first byte
     bool after_head = false;
     bool ended = false;
+    bool body_ok = true; // the current request's head was 200: its chunks are the stream
+    std::size_t continuations = 0;
     for (auto const& r : ex.records) {
         auto const kind = string_field(r, "kind");
-        if (&r == head) after_head = true;
-        else if (!after_head) continue;
-        else if (kind == capture::kind::upstream_chunk) pipeline.feed(capture::load_bytes(r, "data"), produced);
-        else if (kind == tr::pipeline_record::upstream_end) {
+        if (&r == head) {
+            after_head = true;
+            continue;
+        }
+        if (!after_head) continue;
+        if (kind == capture::kind::upstream_request) {
+            auto const plan = pipeline.pending_continuation();
+            std::string which = " (continuation " + std::to_string(++continuations) + ")";
+            if (!plan) {
+                difference = std::pair{"upstream_request", "a /completion" + which + " was recorded where the "
+                                                           "current translation asks for none"};
+                return produced;
+            }
+            auto next = tr::continuation_settings(t.first, pipeline.generated(), t.control, *plan);
+            std::string error;
+            auto recorded = recorded_body_of(r, error);
+            if (!error.empty()) {
+                difference = std::pair{"upstream_request", error};
+                return produced;
+            }
+            if ((difference = compare_completion_body(std::move(recorded), next.settings, tok, which))) return produced;
+            pipeline.resume();
+        } else if (kind == capture::kind::upstream_response_head) {
+            body_ok = number_field(&r, "status", 0) == 200;
+        } else if (kind == capture::kind::upstream_chunk) {
+            if (body_ok) pipeline.feed(capture::load_bytes(r, "data"), produced);
+        } else if (kind == tr::pipeline_record::upstream_end) {
             ended = true;
             if (string_field(r, "input") == "end_of_body") {
                 pipeline.end_of_body(produced);
@@ -169,6 +209,11 @@ std::vector<json::object> run_pipeline(exchange_records const& ex, json::object 
                 pipeline.fail({k.value_or(tr::failure_kind::upstream_error), string_field(r, "message")}, produced);
             }
         }
+    }
+    if (pipeline.pending_continuation()) {
+        difference = std::pair{"upstream_request", "the current translation continues the generation with another "
+                                                   "/completion, which was not recorded"};
+        return produced;
     }
     // Captures from before upstream_end records: the body is assumed to have ended there.
     if (!ended && !pipeline.finished()) pipeline.end_of_body(produced);
@@ -196,8 +241,13 @@ layer_difference compare_output(exchange_records const& ex, json::object const* 
     bo.tools = tr::resolver_for(t.harmony.tools);
     bo.ids = tr::counting_id_generator();
     bo.custom_tools_json = t.defaults.custom_tools == tr::responses::custom_tool_style::json;
-    tr::responses_pipeline pipeline(tok, std::move(bo), t.prompt.size());
-    auto produced = run_pipeline(ex, head, pipeline, t.request.stream);
+    tr::pipeline_control pc;
+    if (t.control.enabled()) pc.header_stop = std::string(tr::tool_header_stop);
+    pc.n_predict = t.first.n_predict;
+    tr::responses_pipeline pipeline(tok, std::move(bo), t.prompt.size(), {}, pc);
+    layer_difference continuation_difference;
+    auto produced = run_pipeline(ex, head, pipeline, t, tok, continuation_difference);
+    if (continuation_difference) return continuation_difference;
 
     id_normalizer recorded_map, replayed_map;
     if (t.request.stream) {
@@ -259,11 +309,21 @@ std::optional<replay_difference> replay_exchange(exchange_records const& ex, tr:
     auto prompt = tr::renderer(tok).render_conversation_for_completion(harmony->messages, tr::role::assistant,
                                                                        harmony->render);
     if (!prompt) return differ("prompt", "rendering failed: " + prompt.error().message);
-    translation const t{std::move(*request), std::move(*harmony), std::move(prompt->tokens), defaults};
-
     auto const* upstream_request = ex.first(capture::kind::upstream_request);
     if (!upstream_request) return std::nullopt; // answered before reaching llama-server: nothing more recorded
-    if (auto d = compare_upstream_request(*upstream_request, t, tok)) return differ(d->first, d->second);
+    std::string error;
+    auto recorded_first = recorded_body_of(*upstream_request, error);
+    if (!error.empty()) return differ("upstream_request", error);
+
+    // The first /completion, built as the proxy builds it (proxy/responses_service.cpp). The slot
+    // is the proxy's session state, not a translation result: the recorded one is taken.
+    auto control = defaults.tool_control ? tr::tool_control_for(*harmony, defaults.custom_tools) : tr::tool_control{};
+    auto first = tr::responses::completion_settings_for(*harmony, prompt->tokens, defaults.temperature, defaults.top_p);
+    if (auto slot = recorded_slot(recorded_first)) first.id_slot = *slot;
+    tr::arm_tool_control(first, control);
+    translation const t{std::move(*request), std::move(*harmony), std::move(prompt->tokens), defaults,
+                        std::move(control), std::move(first)};
+    if (auto d = compare_completion_body(std::move(recorded_first), t.first, tok, "")) return differ(d->first, d->second);
 
     auto const* head = ex.first(capture::kind::upstream_response_head);
     if (!head || number_field(head, "status", 0) != 200) return std::nullopt; // answered with an HTTP error

@@ -145,6 +145,13 @@ public:
     {
         return field(&message_header::content_type);
     }
+    // The header text read so far (header state only, else ""): role, channel, recipient words as
+    // written, the markers <|channel|> and <|constrain|> by name. The proxy reads it when a stop
+    // string fires inside a header (where the recipient goes, what of it is already written).
+    std::string_view current_header_text() const noexcept
+    {
+        return state_ == state::header ? std::string_view(header_bytes_) : std::string_view();
+    }
     // The open message's content emitted so far ("" outside content state).
     std::string const& current_content() const noexcept { return content_; }
     // The text emitted by the last feed() for the open message; nullopt when it emitted none

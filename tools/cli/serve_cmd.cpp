@@ -37,6 +37,8 @@ struct serve_args
     std::string vocab;
     std::string reasoning_effort = "high";
     std::string custom_tools = "raw";
+    bool no_tool_grammar = false;
+    bool no_warm_cache = false;
     double temperature = 1.0;
     double top_p = 1.0;
     double keep_alive_s = 5;
@@ -93,6 +95,8 @@ int run_serve(serve_args const& a)
     ropts.custom_tools = a.custom_tools == "json" ? translate::responses::custom_tool_style::json
                                                   : translate::responses::custom_tool_style::raw;
     ropts.temperature = a.temperature;
+    ropts.tool_control = !a.no_tool_grammar;
+    ropts.warm_cache = !a.no_warm_cache;
     ropts.top_p = a.top_p;
     ropts.keep_alive = seconds(a.keep_alive_s);
     if (a.slots >= 0) {
@@ -170,6 +174,10 @@ void add_serve(CLI::App& app, run_fn& run)
                     "How free-text tools (apply_patch) are shown to the model: raw text or {\"input\": ...} JSON")
         ->capture_default_str()
         ->check(CLI::IsMember({"raw", "json"}));
+    cmd->add_flag("--no-tool-grammar", args->no_tool_grammar,
+                  "Let the model write tool calls unconstrained (no stop at the tool-call header, no grammar)");
+    cmd->add_flag("--no-warm-cache", args->no_warm_cache,
+                  "Do not warm the conversation's slot with the next turn's prefix after a final answer");
     cmd->add_option("--temperature", args->temperature, "Sampling temperature when a request names none")
         ->capture_default_str()->check(CLI::Range(0.0, 2.0));
     cmd->add_option("--top-p", args->top_p, "top_p when a request names none")->capture_default_str()->check(CLI::Range(0.0, 1.0));

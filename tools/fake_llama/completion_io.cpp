@@ -135,18 +135,43 @@ net::awaitable<bool> serve_completion(std::shared_ptr<server_state> stp, beast::
     if (!parsed) co_return co_await write_error(st, stream, req, parsed.error());
     auto const& creq = *parsed;
 
-    auto const number = ++st.completions;
-    auto const* r = select_rule(st.rules, st.rule_uses, {number, &creq.prompt, creq.id_slot});
+    // A request whose prompt is an earlier request's prompt plus everything it sampled is that
+    // generation continued (a deterministic model given the same context samples the same next
+    // tokens): the same rule goes on where it stopped. It is not a new request of the script.
+    // A prompt-only request (n_predict 0: a warm-up) needs no rule either. Neither counts in
+    // match.request.
+    rule const* r = nullptr;
+    std::size_t offset = 0;
+    bool const prompt_only = creq.n_predict == 0;
+    for (auto it = st.generations.rbegin(); !prompt_only && it != st.generations.rend(); ++it)
+        if (it->sequence == creq.prompt) {
+            r = it->from;
+            offset = it->consumed;
+            break;
+        }
+    rule const warmup_rule = [&] {
+        rule w;
+        w.name = "warm-up (prompt only)";
+        w.tokens = {translate::special::start}; // llama-server samples one token even for n_predict 0
+        w.prompt_delay = st.rules.warmup_delay;
+        w.end.kind = end_kind::limit;
+        return w;
+    }();
+    if (prompt_only) r = &warmup_rule;
     if (!r) {
-        st.log->warn("fake-llama: no script rule matches completion request #{}", number);
-        co_return co_await write_error(
-            st, stream, req,
-            make_http_error("fake-llama-server: no script rule matches completion request #" +
-                                std::to_string(number) + " (" + std::to_string(creq.prompt.size()) +
-                                " prompt tokens, id_slot " + std::to_string(creq.id_slot) + ")",
-                            "server_error"));
+        auto const number = ++st.completions;
+        r = select_rule(st.rules, st.rule_uses, {number, &creq.prompt, creq.id_slot});
+        if (!r) {
+            st.log->warn("fake-llama: no script rule matches completion request #{}", number);
+            co_return co_await write_error(
+                st, stream, req,
+                make_http_error("fake-llama-server: no script rule matches completion request #" +
+                                    std::to_string(number) + " (" + std::to_string(creq.prompt.size()) +
+                                    " prompt tokens, id_slot " + std::to_string(creq.id_slot) + ")",
+                                "server_error"));
+        }
     }
-    st.annotate(record, r->name, -1);
+    st.annotate(record, offset ? r->name + " (continued)" : r->name, -1);
     if (st.opts.check_grammar && !grammar_parses(creq.grammar))
         co_return co_await write_error(
             st, stream, req,
@@ -159,16 +184,30 @@ net::awaitable<bool> serve_completion(std::shared_ptr<server_state> stp, beast::
         co_return co_await write_error(st, stream, req, context_overflow_error(n_prompt, st.opts.n_ctx));
 
     auto const slot = st.slots.acquire(creq.id_slot, creq.prompt);
-    st.annotate(record, r->name, static_cast<std::int64_t>(slot));
+    st.annotate(record, offset ? r->name + " (continued)" : r->name, static_cast<std::int64_t>(slot));
     timings t;
     t.cache_n = st.slots.cached_prefix(slot, creq.prompt);
     t.prompt_n = n_prompt - t.cache_n;
 
-    std::vector<token_id> script_tokens = n_prompt == 0 ? std::vector<token_id>{} : r->tokens;
-    if (n_prompt > 0 && r->end.kind == end_kind::eos) script_tokens.push_back(r->end.eog);
+    std::vector<token_id> script_tokens;
+    if (n_prompt > 0) {
+        script_tokens = r->tokens;
+        if (r->end.kind == end_kind::eos) script_tokens.push_back(r->end.eog);
+        script_tokens.erase(script_tokens.begin(),
+                            script_tokens.begin() + static_cast<std::ptrdiff_t>(std::min(offset, script_tokens.size())));
+    }
     generation_limits lim{n_prompt, st.opts.n_ctx, creq.n_predict, creq.stop, st.opts.lose_split_utf8};
     lim.stop.insert(lim.stop.end(), r->end.stop.begin(), r->end.stop.end());
+    if (prompt_only) lim.n_predict = 1; // as llama-server: n_predict 0 still samples one token
     auto const g = simulate(st.voc, script_tokens, lim);
+    if (!prompt_only && !g.sampled.empty()) {
+        auto& rec = st.generations.emplace_back();
+        rec.sequence = creq.prompt;
+        rec.sequence.insert(rec.sequence.end(), g.sampled.begin(), g.sampled.end());
+        rec.from = r;
+        rec.consumed = offset + g.sampled.size();
+        if (st.generations.size() > 16) st.generations.erase(st.generations.begin());
+    }
 
     // The KV cache is what was decoded: the prompt, then every sampled token but the last.
     std::size_t decoded = 0;

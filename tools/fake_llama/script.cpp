@@ -317,12 +317,13 @@ boost::system::result<script, script_error> parse_script(std::string_view text, 
     locator loc(text);
     try {
         auto const& o = as_object(root, "$");
-        only_keys(o, "$", {"rules"});
+        only_keys(o, "$", {"rules", "warmup_delay_ms"});
         auto const* rules = o.if_contains("rules");
         if (!rules) fail("$", "missing field \"rules\"");
         if (!rules->is_array()) fail("$.rules", "expected an array of rules");
         script s;
         s.source = where;
+        if (auto const* w = o.if_contains("warmup_delay_ms")) s.warmup_delay = as_ms(*w, "$.warmup_delay_ms");
         auto const& a = rules->get_array();
         for (std::size_t i = 0; i < a.size(); ++i) {
             auto path = "$.rules[" + std::to_string(i) + "]";

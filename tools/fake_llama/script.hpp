@@ -77,6 +77,9 @@ struct script
 {
     std::string source; // the file name, for messages
     std::vector<rule> rules;
+    // Prompt processing time of a prompt-only request (n_predict 0: a warm-up), which no rule
+    // answers.
+    std::chrono::milliseconds warmup_delay{0};
 };
 
 struct script_error

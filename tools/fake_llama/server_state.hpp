@@ -50,6 +50,16 @@ struct server_state
     std::vector<std::size_t> rule_uses;
     std::size_t completions = 0;
     slot_pool slots;
+    // Recent generations that a request can continue (a tool call the client takes over at its
+    // header): the full sequence (prompt + every sampled id), the rule, how many of the rule's
+    // tokens were sampled. Newest last, a few kept.
+    struct generation_record
+    {
+        std::vector<translate::token_id> sequence;
+        rule const* from = nullptr;
+        std::size_t consumed = 0;
+    };
+    std::vector<generation_record> generations;
     std::map<std::uint64_t, connection_handles> connections;
     std::uint64_t next_connection = 0;
 

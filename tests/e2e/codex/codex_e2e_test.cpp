@@ -20,7 +20,7 @@ TEST_F(codex_e2e, reasoning_then_answer)
     auto answers = run.items("agent_message");
     ASSERT_EQ(answers.size(), 1u) << run.log;
     EXPECT_EQ(answers[0].at("text"), "Hello from gpt-oss!");
-    ASSERT_EQ(completion_prompts().size(), 1u);
+    ASSERT_EQ(completion_bodies().size(), 1u) << "an answer without a tool call costs one request";
     auto prompt = decode(completion_prompts()[0]);
     EXPECT_NE(prompt.find("Reasoning: high"), std::string::npos) << "the proxy's default effort";
     EXPECT_TRUE(prompt.ends_with("Say hello<|end|><|start|>assistant")) << prompt.substr(prompt.size() - 200);
@@ -48,6 +48,25 @@ TEST_F(codex_e2e, tool_chain_keeps_chain_of_thought_and_the_next_turn_drops_it)
 
     auto prompts = completion_prompts();
     ASSERT_EQ(prompts.size(), 3u);
+    // The tool call took exactly one more request: the continuation under the grammar, from
+    // the first request's prompt plus what the model had written up to "to=".
+    ASSERT_EQ(completion_bodies().size(), 4u);
+    auto const continuations = continuation_bodies();
+    ASSERT_EQ(continuations.size(), 1u);
+    std::vector<std::uint32_t> continued;
+    for (auto const& v : continuations[0].at("prompt").as_array())
+        continued.push_back(static_cast<std::uint32_t>(v.to_number<std::int64_t>()));
+    EXPECT_TRUE(std::equal(prompts[0].begin(), prompts[0].end(), continued.begin(), continued.begin() + prompts[0].size()));
+    EXPECT_TRUE(decode(continued).ends_with("<|channel|>commentary to=")) << decode(continued);
+    // After each final answer the slot was warmed with the next turn's prefix, which the next
+    // turn's prompt then extends: the analysis dropped, the final answer kept.
+    auto const warmups = warmup_bodies();
+    ASSERT_EQ(warmups.size(), 2u);
+    std::vector<std::uint32_t> warm;
+    for (auto const& v : warmups[0].at("prompt").as_array()) warm.push_back(static_cast<std::uint32_t>(v.to_number<std::int64_t>()));
+    ASSERT_LT(warm.size(), prompts[2].size());
+    EXPECT_TRUE(std::equal(warm.begin(), warm.end(), prompts[2].begin())) << decode(warm);
+    EXPECT_TRUE(decode(warm).ends_with("<|channel|>final<|message|>The command printed tool-output-42.<|end|>")) << decode(warm);
     auto p2 = decode(prompts[1]);
     auto p3 = decode(prompts[2]);
     // Inside the tool chain the analysis comes back, exactly as the model wrote it ...

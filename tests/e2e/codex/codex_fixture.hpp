@@ -155,16 +155,43 @@ protected:
         return run;
     }
 
-    // The /completion requests the scripted server received, as prompt ids.
+    // The prompts of the /completion requests that started a response (a prompt ending in
+    // <|start|>assistant), as ids. Continuations of a tool call (continuation_bodies()) are left out.
     std::vector<std::vector<std::uint32_t>> completion_prompts() const
     {
         std::vector<std::vector<std::uint32_t>> out;
+        for (auto const& body : completion_bodies()) {
+            std::vector<std::uint32_t> ids;
+            for (auto const& v : body.at("prompt").as_array()) ids.push_back(static_cast<std::uint32_t>(v.to_number<std::int64_t>()));
+            if (ids.size() >= 2 && ids[ids.size() - 2] == 200006 && tok().decode(std::span(ids).last(1)) == "assistant")
+                out.push_back(std::move(ids));
+        }
+        return out;
+    }
+
+    // Every /completion body the scripted server received that asked for tokens, in order.
+    std::vector<boost::json::object> completion_bodies() const { return bodies(false); }
+    // The prompt-only /completion bodies (n_predict 0): the warm-ups after final answers.
+    std::vector<boost::json::object> warmup_bodies() const { return bodies(true); }
+
+    std::vector<boost::json::object> bodies(bool warmups) const
+    {
+        std::vector<boost::json::object> out;
         for (auto const& r : fake->requests()) {
             if (r.target != "/completion") continue;
-            std::vector<std::uint32_t> ids;
-            for (auto const& v : r.body.at("prompt").as_array()) ids.push_back(static_cast<std::uint32_t>(v.to_number<std::int64_t>()));
-            out.push_back(std::move(ids));
+            auto const* n = r.body.as_object().if_contains("n_predict");
+            bool const warmup = n && n->is_int64() && n->as_int64() == 0;
+            if (warmup == warmups) out.push_back(r.body.as_object());
         }
+        return out;
+    }
+
+    // The /completion bodies that continued a tool call under a grammar.
+    std::vector<boost::json::object> continuation_bodies() const
+    {
+        std::vector<boost::json::object> out;
+        for (auto const& b : completion_bodies())
+            if (auto const* g = b.if_contains("grammar"); g && g->is_string() && !g->as_string().empty()) out.push_back(b);
         return out;
     }
 
