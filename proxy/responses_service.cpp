@@ -169,8 +169,9 @@ void responses_service::start_warmup(server& owner, warmup_job job, timeouts lim
     std::lock_guard lock(warm_mutex_);
     std::erase_if(warmups_, [](warmup_handle const& w) { return w.cancelled->load(); });
     warmups_.push_back({[entry] { server::cancel_background(entry); }, cancelled});
-    // A real request that slipped in between the check and the registration stops it too.
-    if (active_.load() > 0) {
+    // A real request that started before the registration stops it too (the one that calls
+    // this is still counted).
+    if (active_.load() > 1) {
         cancelled->store(true);
         server::cancel_background(entry);
     }
@@ -415,6 +416,7 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
 
     std::vector<json::object> events;
     bool client_gone = false;
+    bool client_done_early = false; // closed after the last event: complete, not reusable
     error_code client_error;
     bool const streaming = request.stream;
     chunked_writer writer{client, options.limits.client_write};
@@ -465,6 +467,12 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
     };
     auto watch = [&]() -> net::awaitable<void> {
         bool const gone = co_await watch_client(client, client_buffer);
+        // A client that closes once it has the whole response (Codex does, on response.completed)
+        // did not go away mid-response.
+        if (gone && pipeline.finished()) {
+            client_done_early = true;
+            co_return;
+        }
         if (gone) {
             client_gone = true;
             call->close(); // llama-server stops generating when its socket closes
@@ -536,9 +544,11 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
             start_warmup(*hooks.owner, std::move(job), options.limits);
             r.warmup_started = true;
         } else {
-            // The slot holds the prompt and what was generated (all but the last token decoded).
+            // The slot holds the prompt and what was generated but the last token (sampled, never
+            // decoded).
             std::vector<tr::token_id> held = prompt.tokens;
-            held.insert(held.end(), pipeline.generated().begin(), pipeline.generated().end());
+            auto const& gen = pipeline.generated();
+            if (!gen.empty()) held.insert(held.end(), gen.begin(), gen.end() - 1);
             sessions_.expect(session_key, std::move(held), /*warmed=*/false);
         }
     }

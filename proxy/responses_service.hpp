@@ -59,6 +59,10 @@ struct responses_options
     // starts with (this turn's analysis dropped) with n_predict 0, while the user reads. A real
     // request cancels warm-ups in flight; warm-ups start only when no real request is in flight.
     bool warm_cache = true;
+    // Render the model's own earlier messages with the exact ids it sampled (carried in the
+    // reasoning item's encrypted_content and kept per conversation), so each prompt extends the
+    // previous prompt and output token for token (translate/exact_history.hpp).
+    bool exact_history = true;
 };
 
 class responses_service

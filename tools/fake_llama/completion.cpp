@@ -122,6 +122,16 @@ boost::system::result<completion_request, http_error> parse_completion_request(j
         if (!p->is_string()) return bad_request("\"grammar\" must be a string");
         r.grammar = std::string(p->get_string());
     }
+    if (auto p = o.if_contains("logit_bias"); p && p->is_array()) {
+        // [[id, false], [id, -100.0], ...]: false (or a bias that low) means never sample it.
+        for (auto const& e : p->get_array()) {
+            auto const* pair = e.if_array();
+            if (!pair || pair->size() != 2 || !(*pair)[0].is_int64()) continue;
+            auto const& bias = (*pair)[1];
+            bool const ban = (bias.is_bool() && !bias.get_bool()) || (bias.is_number() && bias.to_number<double>() <= -100);
+            if (ban) r.banned.push_back(static_cast<token_id>((*pair)[0].to_number<std::int64_t>()));
+        }
+    }
     return r;
 }
 

@@ -46,7 +46,8 @@ struct completion_request
     bool timings_per_token = false;
     std::vector<std::string> response_fields;
     std::string grammar;
-    boost::json::object body; // as sent, for generation_settings
+    std::vector<token_id> banned; // logit_bias entries [id, false] (or a bias of -inf / <= -100)
+    boost::json::object body;     // as sent, for generation_settings
 };
 
 // Reads the fields llama-server reads. String prompt pieces are tokenized with special parsing on

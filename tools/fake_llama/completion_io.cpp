@@ -4,6 +4,7 @@
 // Order of llama-server's checks (server-context.cpp), all answered as HTTP errors because no
 // stream has started yet: request fields, invalid token ids, sampler (grammar) initialisation,
 // context size. Only then does a streaming response send its 200 headers.
+#include "tools/fake_llama/constrained.hpp"
 #include "tools/fake_llama/routes.hpp"
 #include "tools/fake_llama/server_state.hpp"
 
@@ -189,12 +190,32 @@ net::awaitable<bool> serve_completion(std::shared_ptr<server_state> stp, beast::
     t.cache_n = st.slots.cached_prefix(slot, creq.prompt);
     t.prompt_n = n_prompt - t.cache_n;
 
+    // What the scripted model samples: its script from where it stands, or, under a grammar or
+    // banned tokens, its first allowed preference at each step (constrained.hpp).
     std::vector<token_id> script_tokens;
+    std::vector<std::size_t> script_next; // script position after each sampled token
+    fault_spec fault_plan = r->fault;
     if (n_prompt > 0) {
-        script_tokens = r->tokens;
-        if (r->end.kind == end_kind::eos) script_tokens.push_back(r->end.eog);
-        script_tokens.erase(script_tokens.begin(),
-                            script_tokens.begin() + static_cast<std::ptrdiff_t>(std::min(offset, script_tokens.size())));
+        std::vector<token_id> script = r->tokens;
+        if (r->end.kind == end_kind::eos) script.push_back(r->end.eog);
+        std::optional<translate::gbnf_recognizer> grammar;
+        if (creq.grammar.find_first_not_of(" \t\r\n") != std::string::npos)
+            if (auto g = translate::gbnf_recognizer::compile(creq.grammar)) grammar = std::move(*g);
+        if (grammar || !creq.banned.empty()) {
+            auto c = constrain(*r, script, offset, grammar ? &*grammar : nullptr, creq.banned, st.voc);
+            script_tokens = std::move(c.tokens);
+            script_next = std::move(c.script_next);
+            if (c.violation) {
+                st.log->warn("fake-llama: rule {}: {}", r->name, *c.violation);
+                fault_plan = fault_spec{};
+                fault_plan.kind = fault_kind::stream_error;
+                fault_plan.after = script_tokens.size();
+                fault_plan.message = *c.violation;
+            }
+        } else {
+            script_tokens.assign(script.begin() + static_cast<std::ptrdiff_t>(std::min(offset, script.size())), script.end());
+            for (std::size_t k = 0; k < script_tokens.size(); ++k) script_next.push_back(offset + k + 1);
+        }
     }
     generation_limits lim{n_prompt, st.opts.n_ctx, creq.n_predict, creq.stop, st.opts.lose_split_utf8};
     lim.stop.insert(lim.stop.end(), r->end.stop.begin(), r->end.stop.end());
@@ -205,7 +226,7 @@ net::awaitable<bool> serve_completion(std::shared_ptr<server_state> stp, beast::
         rec.sequence = creq.prompt;
         rec.sequence.insert(rec.sequence.end(), g.sampled.begin(), g.sampled.end());
         rec.from = r;
-        rec.consumed = offset + g.sampled.size();
+        rec.consumed = script_next[g.sampled.size() - 1];
         if (st.generations.size() > 16) st.generations.erase(st.generations.begin());
     }
 
@@ -235,15 +256,15 @@ net::awaitable<bool> serve_completion(std::shared_ptr<server_state> stp, beast::
     // `chunks` counts token chunks (sent or, without streaming, that would have been sent): the
     // unit of a fault's `after`. Outcomes as run_fault's: 0 go on, 1 done and keep, 2 close.
     std::size_t chunks = 0;
-    bool fault_done = r->fault.kind == fault_kind::none;
+    bool fault_done = fault_plan.kind == fault_kind::none;
     auto fault = [&] {
         fault_done = true;
-        return run_fault(x, r->fault, creq.stream, r->ping);
+        return run_fault(x, fault_plan, creq.stream, r->ping);
     };
 
     int outcome = 0;
     for (auto const& step : g.steps) {
-        if (!fault_done && chunks >= r->fault.after && (outcome = co_await fault()) != 0) break;
+        if (!fault_done && chunks >= fault_plan.after && (outcome = co_await fault()) != 0) break;
         if (!co_await x.idle(r->delay, r->ping)) {
             outcome = 2;
             break;

@@ -145,21 +145,45 @@ std::chrono::milliseconds as_ms(json::value const& v, std::string const& path)
     return std::chrono::milliseconds(as_int(v, path, 0, 24 * 3600 * 1000));
 }
 
-// A token list: integers are ids; strings are tokenized with special parsing on.
-std::vector<token_id> as_tokens(json::value const& v, std::string const& path, vocab const& voc)
+// A token list: integers are ids; strings are tokenized with special parsing on. With `choices`
+// (a rule's tokens), an element may also be {"choose": [TOKENLIST, ...]}: the first list goes into
+// the tokens, the others into a choice point.
+std::vector<token_id> as_tokens(json::value const& v, std::string const& path, vocab const& voc,
+                                std::vector<choice_point>* choices = nullptr)
 {
     std::vector<token_id> out;
     auto add = [&](json::value const& e, std::string const& p) {
-        if (e.is_string())
+        if (e.is_string()) {
             voc.tokenize(e.get_string(), true, out);
-        else
+        } else if (e.is_object() && choices) {
+            auto const& o = e.get_object();
+            only_keys(o, p, {"choose"});
+            auto const* list = o.if_contains("choose");
+            if (!list || !list->is_array() || list->get_array().size() < 2)
+                fail(p, "\"choose\" needs an array of at least two token lists");
+            choice_point c;
+            c.at = out.size();
+            auto const& a = list->get_array();
+            for (std::size_t i = 0; i < a.size(); ++i) {
+                auto ids = as_tokens(a[i], p + ".choose[" + std::to_string(i) + "]", voc);
+                if (ids.empty()) fail(p + ".choose[" + std::to_string(i) + "]", "an empty choice");
+                if (i == 0) {
+                    c.length = ids.size();
+                    out.insert(out.end(), ids.begin(), ids.end());
+                } else {
+                    c.others.push_back(std::move(ids));
+                }
+            }
+            choices->push_back(std::move(c));
+        } else {
             out.push_back(static_cast<token_id>(as_int(e, p, 0, translate::special::vocab_size - 1)));
+        }
     };
     if (v.is_array()) {
         auto const& a = v.get_array();
         for (std::size_t i = 0; i < a.size(); ++i)
             add(a[i], path + "[" + std::to_string(i) + "]");
-    } else if (v.is_string() || v.is_int64() || v.is_uint64()) {
+    } else if (v.is_string() || v.is_int64() || v.is_uint64() || (choices && v.is_object())) {
         add(v, path);
     } else {
         fail(path, "expected a token id, a string, or an array of them");
@@ -264,7 +288,7 @@ rule parse_rule(json::value const& v, std::string const& path, vocab const& voc)
     if (auto p = o.if_contains("match")) r.match = parse_match(*p, path + ".match", voc);
     if (auto p = o.if_contains("times"))
         r.times = static_cast<std::size_t>(as_int(*p, path + ".times", 1, INT32_MAX));
-    if (auto p = o.if_contains("tokens")) r.tokens = as_tokens(*p, path + ".tokens", voc);
+    if (auto p = o.if_contains("tokens")) r.tokens = as_tokens(*p, path + ".tokens", voc, &r.choices);
     if (auto p = o.if_contains("delay_ms")) r.delay = as_ms(*p, path + ".delay_ms");
     if (auto p = o.if_contains("prompt_delay_ms")) r.prompt_delay = as_ms(*p, path + ".prompt_delay_ms");
     if (auto p = o.if_contains("ping_ms")) r.ping = as_ms(*p, path + ".ping_ms");

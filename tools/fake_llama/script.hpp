@@ -59,13 +59,24 @@ struct fault_spec
     std::optional<std::chrono::milliseconds> stall;
 };
 
+// A ranked choice in a rule's tokens ({"choose": [A, B, ...]}): tokens[at, at + length) is the
+// first preference A; `others` are B, ... in order. A grammar or a banned token can make the
+// scripted model take a later one (completion_io: the first whose every token is allowed).
+struct choice_point
+{
+    std::size_t at = 0;
+    std::size_t length = 0;
+    std::vector<std::vector<token_id>> others;
+};
+
 struct rule
 {
     std::string name; // "rules[3]" unless the script names it
     std::size_t line = 0;
     match_rule match;
     std::optional<std::size_t> times;          // how many requests the rule may answer
-    std::vector<token_id> tokens;              // the sampled ids, in order
+    std::vector<token_id> tokens;              // the sampled ids, in order (first preferences)
+    std::vector<choice_point> choices;         // ranked alternatives, by position in `tokens`
     std::chrono::milliseconds delay{0};        // before each token
     std::chrono::milliseconds prompt_delay{0}; // before the first token (prompt processing)
     std::chrono::milliseconds ping{0};         // SSE ":" ping after this much idle time; 0 = never

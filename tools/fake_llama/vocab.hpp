@@ -40,6 +40,7 @@ class vocab
 {
 public:
     explicit vocab(translate::tokenizer const& tok) : tok_(&tok) {}
+    translate::tokenizer const& tokenizer() const { return *tok_; }
 
     // llama_tokenize(text, add_special=false, parse_special) on the gpt-oss vocabulary.
     void tokenize(std::string_view text, bool parse_special, std::vector<token_id>& out) const;

@@ -163,5 +163,51 @@ TEST_F(codex_e2e, user_text_with_harmony_markers_reaches_llama_server_as_plain_t
     EXPECT_EQ(ends, starts - 1);
 }
 
+// The model wants a tool the client never declared: with the proxy in control at the header, the
+// grammar leaves it only declared recipients, and its next preference is executed.
+TEST_F(codex_e2e, a_call_to_an_undeclared_tool_ends_as_a_valid_executed_call)
+{
+    start(R"({"rules":[
+      {"match":{"request":1},"tokens":["<|channel|>analysis<|message|>Use the shell.<|end|><|start|>assistant<|channel|>commentary to=",
+         {"choose":["functions.shell","functions.exec_command"]},
+         " <|constrain|>json<|message|>{\"cmd\":\"echo undeclared-ok\"}"],"end":{"token":200012}},
+      {"match":{"request":2},"tokens":"<|channel|>final<|message|>Ran it."}
+    ]})");
+    auto run = run_codex("Run echo");
+    EXPECT_EQ(run.exit_code, 0) << run.log;
+    auto commands = run.items("command_execution");
+    ASSERT_EQ(commands.size(), 1u) << run.log;
+    EXPECT_NE(boost::json::serialize(commands[0]).find("undeclared-ok"), std::string::npos) << run.log;
+    auto const continuations = continuation_bodies();
+    ASSERT_EQ(continuations.size(), 1u);
+    auto const& grammar = continuations[0].at("grammar").as_string();
+    EXPECT_EQ(std::string_view(grammar).find("functions.shell"), std::string_view::npos) << "only declared tools";
+    EXPECT_NE(std::string_view(grammar).find("functions.exec_command"), std::string_view::npos) << grammar;
+    EXPECT_EQ(continuations[0].at("logit_bias"), boost::json::parse("[[200002,false],[199999,false]]"));
+}
+
+// The recipient before the channel, and arguments the model would have escaped wrongly: the
+// grammar admits only the JSON string spelling, so the call Codex runs is the valid one.
+TEST_F(codex_e2e, recipient_before_the_channel_and_bad_json_escapes_still_give_a_valid_call)
+{
+    start(R"({"rules":[
+      {"match":{"request":1},"tokens":["<|channel|>analysis<|message|>Print a path.<|end|><|start|>assistant to=functions.exec_command<|channel|>commentary <|constrain|>json<|message|>",
+         {"choose":["{\"cmd\":\"printf %s 'C:\\q'\"}","{\"cmd\":\"printf %s 'C:\\\\q'\"}"]}],"end":{"token":200012}},
+      {"match":{"request":2},"tokens":"<|channel|>final<|message|>Printed."}
+    ]})");
+    auto run = run_codex("Print the path");
+    EXPECT_EQ(run.exit_code, 0) << run.log;
+    auto commands = run.items("command_execution");
+    ASSERT_EQ(commands.size(), 1u) << run.log;
+    // The command ran with the path, backslash intact (the model's first preference, an invalid
+    // JSON escape, was never sampled).
+    EXPECT_EQ(commands[0].at("aggregated_output"), "C:\\q") << boost::json::serialize(commands[0]);
+    auto const continuations = continuation_bodies();
+    ASSERT_EQ(continuations.size(), 1u);
+    // The grammar for a recipient written before the channel starts with the channel marker.
+    auto const& grammar = continuations[0].at("grammar").as_string();
+    EXPECT_NE(std::string_view(grammar).find("<[200005]> \"commentary\""), std::string_view::npos) << grammar;
+}
+
 } // namespace
 } // namespace hp::test

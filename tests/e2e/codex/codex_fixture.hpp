@@ -82,14 +82,28 @@ protected:
 
     void TearDown() override
     {
-        if (server) server->shutdown();
-        if (proxy_thread.joinable()) proxy_thread.join();
-        if (fake) fake->stop();
+        stop();
         if (HasFailure()) std::cerr << "---- proxy log ----\n" << proxy_log.str() << "-------------------\n";
     }
 
-    // Starts the scripted llama-server with `script_json` and the proxy in front of it.
-    void start(std::string_view script_json)
+    // Stops the proxy and the scripted server (start() may be called again).
+    void stop()
+    {
+        if (server) server->shutdown();
+        if (proxy_thread.joinable()) proxy_thread.join();
+        if (fake) fake->stop();
+        if (capture) capture->flush();
+        server.reset();
+        responses.reset();
+        capture.reset();
+        fake.reset();
+        ioc.restart();
+    }
+
+    // Starts the scripted llama-server with `script_json` and the proxy in front of it, capturing
+    // into dir/capture (or dir/<capture_name>).
+    void start(std::string_view script_json, proxy::responses_options options = {},
+               std::string const& capture_name = "capture")
     {
         fl::vocab voc(tok());
         auto s = fl::parse_script(script_json, "test script", voc);
@@ -101,8 +115,8 @@ protected:
         proxy::server_options po;
         po.listen = {"127.0.0.1", 0};
         po.upstream = {"127.0.0.1", fake->port(), ""};
-        capture.emplace(capture::writer_options{dir / "capture", 65536, 64 << 20, {}, {}});
-        responses.emplace(tok(), proxy::responses_options{}, *log);
+        capture.emplace(capture::writer_options{dir / capture_name, 65536, 64 << 20, {}, {}});
+        responses.emplace(tok(), options, *log);
         server.emplace(ioc, po, *log, &*capture);
         server->set_responses(&*responses);
         server->start();
