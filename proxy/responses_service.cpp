@@ -11,6 +11,7 @@
 #include "proxy/upstream_call.hpp"
 #include "translate/completion_request.hpp"
 #include "translate/completion_stream.hpp"
+#include "translate/exact_history.hpp"
 #include "translate/golden_messages.hpp"
 #include "translate/renderer.hpp"
 #include "translate/responses_sse.hpp"
@@ -27,6 +28,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
+
+#include <deque>
 
 namespace hp::proxy {
 
@@ -100,14 +103,33 @@ responses_service::prepare(tr::responses::request const& request, std::string co
     }
     for (auto const& w : harmony->warnings) log_.debug("session {}: {}", session_key, w);
     out.harmony = std::move(*harmony);
-    auto prompt = tr::renderer(tok_).render_conversation_for_completion(out.harmony.messages, tr::role::assistant,
-                                                                        out.harmony.render);
+    // The model's own messages as it sampled them: offered by the client (reasoning items'
+    // encrypted_content) or kept for the conversation; each offer is checked against the message
+    // (translate/exact_history.hpp).
+    std::vector<tr::exact_segment> offered;
+    std::deque<std::vector<tr::token_id>> held; // what the lookup hands out stays alive here
+    tr::exact_lookup lookup;
+    if (options_.exact_history) {
+        for (auto const& item : request.input)
+            if (auto const* reasoning = std::get_if<tr::responses::reasoning_item>(&item); reasoning && reasoning->encrypted_content)
+                if (auto ids = tr::decode_exact_ids(*reasoning->encrypted_content))
+                    if (auto segment = tr::segment_from_ids(tok_, *ids)) offered.push_back(std::move(*segment));
+        lookup = [&](tr::message const& m) -> std::optional<std::span<tr::token_id const>> {
+            for (auto const& s : offered)
+                if (s.msg == m) return std::span<tr::token_id const>(s.ids);
+            if (auto ids = sessions_.find_exact(session_key, m)) return std::span<tr::token_id const>(held.emplace_back(std::move(*ids)));
+            return std::nullopt;
+        };
+    }
+    auto prompt = tr::render_with_exact_history(tr::renderer(tok_), tok_, out.harmony.messages, lookup);
     if (!prompt) {
         prepare_error e;
         e.failure.message = prompt.error().message; // internal_error: a conversion the renderer refuses
         return e;
     }
-    out.prompt = std::move(*prompt);
+    for (auto const& [index, ids] : prompt->used) out.exact_messages.emplace_back(index, std::vector<tr::token_id>(ids.begin(), ids.end()));
+    if (prompt->rejected) log_.debug("session {}: {} offered exact ids did not match their message", session_key, prompt->rejected);
+    out.prompt = std::move(prompt->prompt);
     return out;
 }
 
@@ -336,12 +358,23 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
                            {"temperature", options_.temperature},
                            {"top_p", options_.top_p},
                            {"custom_tools", options_.custom_tools == tr::responses::custom_tool_style::json ? "json" : "raw"},
-                           {"tool_control", options_.tool_control}};
+                           {"tool_control", options_.tool_control},
+                           {"exact_history", options_.exact_history}};
         json::array ids;
         ids.reserve(prompt.tokens.size());
         for (auto id : prompt.tokens) ids.push_back(id);
         rec["tokens"] = std::move(ids);
         rec["text"] = prompt.text;
+        // Messages rendered from the ids the model sampled (replay renders them from these).
+        if (!ready->exact_messages.empty()) {
+            json::array exact;
+            for (auto const& [index, ids] : ready->exact_messages) {
+                json::array a;
+                for (auto id : ids) a.push_back(id);
+                exact.push_back(json::object{{"message", index}, {"ids", std::move(a)}});
+            }
+            rec["exact"] = std::move(exact);
+        }
         recorder.submit(std::move(rec));
     }
 
@@ -409,10 +442,15 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
     bo.tools = tr::resolver_for(harmony.tools);
     bo.ids = tr::random_id_generator();
     bo.custom_tools_json = options_.custom_tools == tr::responses::custom_tool_style::json;
+    responses_stream* stream_ptr = nullptr; // set below; the hook runs only while it lives
+    if (options_.exact_history && std::ranges::find(request.include, "reasoning.encrypted_content") != request.include.end())
+        bo.reasoning_encrypted_content = tr::exact_reasoning_content(
+            tok_, [&stream_ptr] { return std::span<tr::token_id const>(stream_ptr->generated()); });
     tr::pipeline_control pc;
     if (control.enabled()) pc.header_stop = std::string(tr::tool_header_stop);
     pc.n_predict = first.n_predict;
     responses_stream pipeline(tok_, std::move(bo), prompt.tokens.size(), recorder, std::move(pc));
+    stream_ptr = &pipeline;
 
     std::vector<json::object> events;
     bool client_gone = false;
@@ -520,6 +558,7 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
 
     // Cache accounting, and what the slot holds for the next request (issue 8).
     if (r.completions > 0) {
+        if (options_.exact_history) sessions_.add_exact(session_key, tr::segments_from_generation(tok_, pipeline.generated()));
         auto const report = account_cache(expected, prompt.tokens, r.cached_tokens);
         r.reprocessed_tokens = report.reprocessed;
         if (report.cause != reprocess_cause::none) r.reprocess_cause = std::string(to_string(report.cause));

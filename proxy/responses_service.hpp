@@ -89,6 +89,8 @@ private:
         translate::responses::conversion_options conversion;
         translate::responses::harmony_request harmony;
         translate::rendered prompt;
+        // Assistant messages rendered from the ids the model sampled: (message index, ids).
+        std::vector<std::pair<std::size_t, std::vector<translate::token_id>>> exact_messages;
     };
     struct prepare_error
     {

@@ -23,11 +23,12 @@ session_store::entry& session_store::touch(std::string const& key, std::chrono::
     if (entries_.size() >= capacity_) {
         auto& victim = entries_.at(lru_.back());
         if (victim.expected) tokens_ -= victim.expected->prefix.size();
+        tokens_ -= victim.exact.tokens();
         entries_.erase(lru_.back());
         lru_.pop_back();
     }
     lru_.push_front(key);
-    return entries_.emplace(key, entry{utc_date(now), lru_.begin(), std::nullopt}).first->second;
+    return entries_.emplace(key, entry{utc_date(now), lru_.begin(), std::nullopt, translate::exact_history()}).first->second;
 }
 
 std::string session_store::date_for(std::string const& key, std::chrono::system_clock::time_point now)
@@ -62,14 +63,37 @@ void session_store::set_warm_state(std::string const& key, warm_state state)
     if (auto it = entries_.find(key); it != entries_.end() && it->second.expected) it->second.expected->warm = state;
 }
 
+void session_store::add_exact(std::string const& key, std::vector<translate::exact_segment> segments)
+{
+    if (key.empty() || segments.empty()) return;
+    std::lock_guard lock(mutex_);
+    auto& e = touch(key, std::chrono::system_clock::now());
+    tokens_ -= e.exact.tokens();
+    for (auto& s : segments) e.exact.add(std::move(s));
+    tokens_ += e.exact.tokens();
+    trim_tokens();
+}
+
+std::optional<std::vector<translate::token_id>> session_store::find_exact(std::string const& key,
+                                                                          translate::message const& m) const
+{
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return std::nullopt;
+    auto ids = it->second.exact.find(m);
+    if (!ids) return std::nullopt;
+    return std::vector<translate::token_id>(ids->begin(), ids->end());
+}
+
 void session_store::trim_tokens()
 {
     // Oldest first; the most recently used conversation keeps its prefix whatever its size.
     for (auto it = lru_.rbegin(); tokens_ > token_budget_ && std::next(it) != lru_.rend(); ++it) {
         auto& e = entries_.at(*it);
-        if (!e.expected) continue;
-        tokens_ -= e.expected->prefix.size();
+        if (e.expected) tokens_ -= e.expected->prefix.size();
         e.expected.reset();
+        tokens_ -= e.exact.tokens();
+        e.exact = translate::exact_history();
     }
 }
 

@@ -12,6 +12,7 @@
 // budget. Thread-safe.
 #pragma once
 
+#include "translate/exact_history.hpp"
 #include "translate/special_tokens.hpp"
 
 #include <chrono>
@@ -62,6 +63,11 @@ public:
     // Records how the warm-up of the current expectation went.
     void set_warm_state(std::string const& key, warm_state state);
 
+    // The model's messages as it sampled them (translate/exact_history.hpp), per conversation.
+    void add_exact(std::string const& key, std::vector<translate::exact_segment> segments);
+    std::optional<std::vector<translate::token_id>> find_exact(std::string const& key,
+                                                               translate::message const& m) const;
+
     std::size_t size() const;
 
 private:
@@ -78,13 +84,14 @@ private:
         std::string date;
         std::list<std::string>::iterator lru;
         std::optional<cache_expectation> expected;
+        translate::exact_history exact;
     };
     entry& touch(std::string const& key, std::chrono::system_clock::time_point now); // mutex_ held
     void trim_tokens();                                                              // mutex_ held
 
     std::size_t capacity_;
     std::size_t token_budget_;
-    std::size_t tokens_ = 0; // guarded by mutex_: sum of the stored prefixes' sizes
+    std::size_t tokens_ = 0; // guarded by mutex_: ids held (expected prefixes and exact histories)
     mutable std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
     std::list<std::string> lru_; // front: most recently used

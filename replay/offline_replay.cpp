@@ -2,6 +2,7 @@
 
 #include "capture/record.hpp"
 #include "translate/completion_request.hpp"
+#include "translate/exact_history.hpp"
 #include "translate/renderer.hpp"
 #include "translate/responses_pipeline.hpp"
 #include "translate/responses_to_harmony.hpp"
@@ -56,7 +57,8 @@ struct recorded_defaults
     tr::responses::custom_tool_style custom_tools = tr::responses::custom_tool_style::raw;
     double temperature = 1.0;
     double top_p = 1.0;
-    bool tool_control = false; // captures from before tool control: one request per response
+    bool tool_control = false;  // captures from before tool control: one request per response
+    bool exact_history = false; // captures from before exact-token history: canonical rendering
 };
 
 recorded_defaults defaults_of(json::object const& harmony_prompt)
@@ -70,6 +72,7 @@ recorded_defaults defaults_of(json::object const& harmony_prompt)
     d.temperature = number_field(o, "temperature", d.temperature);
     d.top_p = number_field(o, "top_p", d.top_p);
     if (auto const* tc = o->if_contains("tool_control"); tc && tc->is_bool()) d.tool_control = tc->get_bool();
+    if (auto const* eh = o->if_contains("exact_history"); eh && eh->is_bool()) d.exact_history = eh->get_bool();
     return d;
 }
 
@@ -241,10 +244,16 @@ layer_difference compare_output(exchange_records const& ex, json::object const* 
     bo.tools = tr::resolver_for(t.harmony.tools);
     bo.ids = tr::counting_id_generator();
     bo.custom_tools_json = t.defaults.custom_tools == tr::responses::custom_tool_style::json;
+    tr::responses_pipeline const* pipeline_ptr = nullptr; // set below; the hook runs only while it lives
+    if (t.defaults.exact_history &&
+        std::ranges::find(t.request.include, "reasoning.encrypted_content") != t.request.include.end())
+        bo.reasoning_encrypted_content = tr::exact_reasoning_content(
+            tok, [&pipeline_ptr] { return std::span<tr::token_id const>(pipeline_ptr->generated()); });
     tr::pipeline_control pc;
     if (t.control.enabled()) pc.header_stop = std::string(tr::tool_header_stop);
     pc.n_predict = t.first.n_predict;
     tr::responses_pipeline pipeline(tok, std::move(bo), t.prompt.size(), {}, pc);
+    pipeline_ptr = &pipeline;
     layer_difference continuation_difference;
     auto produced = run_pipeline(ex, head, pipeline, t, tok, continuation_difference);
     if (continuation_difference) return continuation_difference;
@@ -306,9 +315,25 @@ std::optional<replay_difference> replay_exchange(exchange_records const& ex, tr:
     if (perturb == perturbation::drop_date_line) conversion.conversation_date.clear();
     auto harmony = tr::responses::to_harmony(*request, conversion);
     if (!harmony) return differ("request", "the recorded request no longer converts: " + harmony.error().message);
-    auto prompt = tr::renderer(tok).render_conversation_for_completion(harmony->messages, tr::role::assistant,
-                                                                       harmony->render);
-    if (!prompt) return differ("prompt", "rendering failed: " + prompt.error().message);
+    // The proxy's exact-token history came from its conversation store and the client; the ids
+    // it used are recorded, and go through the same trust check here.
+    std::vector<tr::exact_segment> recorded_exact;
+    if (auto const* exact = harmony_prompt->if_contains("exact"); exact && exact->is_array())
+        for (auto const& e : exact->get_array()) {
+            auto const* ids = e.is_object() ? e.get_object().if_contains("ids") : nullptr;
+            if (!ids || !ids->is_array()) continue;
+            std::vector<tr::token_id> v;
+            for (auto const& id : ids->get_array()) v.push_back(id.is_number() ? id.to_number<tr::token_id>() : 0);
+            if (auto segment = tr::segment_from_ids(tok, v)) recorded_exact.push_back(std::move(*segment));
+        }
+    tr::exact_lookup lookup = [&](tr::message const& m) -> std::optional<std::span<tr::token_id const>> {
+        for (auto const& s : recorded_exact)
+            if (s.msg == m) return std::span<tr::token_id const>(s.ids);
+        return std::nullopt;
+    };
+    auto rendered = tr::render_with_exact_history(tr::renderer(tok), tok, harmony->messages, lookup);
+    if (!rendered) return differ("prompt", "rendering failed: " + rendered.error().message);
+    auto* prompt = &rendered->prompt;
     auto const* upstream_request = ex.first(capture::kind::upstream_request);
     if (!upstream_request) return std::nullopt; // answered before reaching llama-server: nothing more recorded
     std::string error;

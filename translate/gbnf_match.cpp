@@ -140,18 +140,40 @@ boost::system::result<gbnf_recognizer, grammar_error> gbnf_recognizer::compile(s
     return gbnf_recognizer(std::move(*doc));
 }
 
+// The length of `bytes` without a trailing UTF-8 character that is begun but not finished.
+static std::size_t complete_utf8_length(std::string_view bytes)
+{
+    for (std::size_t back = 1; back <= 3 && back <= bytes.size(); ++back) {
+        auto const b = static_cast<unsigned char>(bytes[bytes.size() - back]);
+        if ((b & 0xC0) == 0x80) continue; // a continuation byte: look further back
+        std::size_t const need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+        return need > back ? bytes.size() - back : bytes.size();
+    }
+    return bytes.size();
+}
+
 bool gbnf_recognizer::run(tokenizer const& tok, std::span<token_id const> ids, bool prefix) const
 {
+    // Ordinary tokens' bytes are decoded together, so a character split over tokens matches as
+    // itself (llama.cpp's partial_utf8); a viable prefix may end inside a character.
     std::u32string text;
+    std::string bytes;
+    auto flush = [&](bool at_end) {
+        auto const n = at_end && prefix ? complete_utf8_length(bytes) : bytes.size();
+        text += decode_utf8(std::string_view(bytes).substr(0, n));
+        bytes.clear();
+    };
     for (auto id : ids) {
         if (is_special(id)) {
+            flush(false);
             text += special_code_point(id);
-        } else if (auto bytes = tok.token_bytes(id)) {
-            text += decode_utf8(*bytes);
+        } else if (auto b = tok.token_bytes(id)) {
+            bytes += *b;
         } else {
             return false;
         }
     }
+    flush(true);
     return matcher(doc_, std::move(text), prefix).accepts();
 }
 

@@ -7,9 +7,10 @@
 // Method: sets of end positions per (rule, position), memoized; left recursion is excluded by
 // parse_gbnf, so recursion at one position never needs its own result. Each special token is one
 // private-use code point in the matched text (U+F0000 + its offset from 199998), so it can only be
-// matched by its reference or by a negated class, as llama.cpp's pieces would. Text is decoded
-// per token: a token that ends inside a UTF-8 character matches as U+FFFD (the scripted server
-// writes whole characters). Cost: about text length x grammar size per check; meant for the few
+// matched by its reference or by a negated class, as llama.cpp's pieces would. Ordinary tokens'
+// bytes are decoded together, so a character split over tokens matches as itself (llama.cpp's
+// partial_utf8); a viable prefix may end inside a character (not checked against the grammar
+// until it is complete), a complete sentence may not. Cost: about text length x grammar size per check; meant for the few
 // hundred tokens of a tool call, not for long documents.
 #pragma once
 

@@ -71,8 +71,12 @@ TEST_F(codex_e2e, tool_chain_keeps_chain_of_thought_and_the_next_turn_drops_it)
     auto p3 = decode(prompts[2]);
     // Inside the tool chain the analysis comes back, exactly as the model wrote it ...
     EXPECT_NE(p2.find("<|channel|>analysis<|message|>I will run echo to check.<|end|>"), std::string::npos) << p2;
-    EXPECT_NE(p2.find("to=functions.exec_command<|channel|>commentary <|constrain|>json<|message|>{\"cmd\":\"echo tool-output-42\"}<|call|>"),
+    // The call as the model sampled it (recipient after the channel), not harmony's canonical
+    // `to=... <|channel|>` order: the prompt extends the previous prompt and output exactly.
+    EXPECT_NE(p2.find("<|start|>assistant<|channel|>commentary to=functions.exec_command <|constrain|>json<|message|>{\"cmd\":\"echo tool-output-42\"}<|call|>"),
               std::string::npos) << p2;
+    EXPECT_LE(completion_prompts()[0].size(), prompts[1].size());
+    EXPECT_TRUE(std::equal(prompts[0].begin(), prompts[0].end(), prompts[1].begin()));
     EXPECT_NE(p2.find("<|start|>functions.exec_command to=assistant<|channel|>commentary<|message|>"), std::string::npos);
     EXPECT_NE(p2.find("tool-output-42\n"), std::string::npos) << "the tool's raw output";
     // ... and after the final answer the next turn no longer carries it.

@@ -113,6 +113,22 @@ TEST(GbnfRecognizer, TokenReferences)
     EXPECT_FALSE(gbnf_recognizer::compile(R"(root ::= <|nonsense|>)"));
 }
 
+TEST(GbnfRecognizer, CharacterSplitOverTokens)
+{
+    auto g = compile(R"(root ::= "\U0001F600")");
+    std::vector<token_id> ids;
+    for (char c : std::string("\xF0\x9F\x98\x80")) {
+        auto id = test::vocab().token_for_bytes(std::string(1, c));
+        ASSERT_TRUE(id);
+        ids.push_back(*id);
+    }
+    for (std::size_t n = 1; n < ids.size(); ++n) {
+        EXPECT_TRUE(g.viable(test::vocab(), std::span(ids).first(n))) << n;
+        EXPECT_FALSE(g.complete(test::vocab(), std::span(ids).first(n))) << n;
+    }
+    EXPECT_TRUE(g.complete(test::vocab(), ids));
+}
+
 TEST(GbnfRecognizer, PrefixAndEnd)
 {
     auto g = compile(R"(root ::= "ab" | "abcd")");
