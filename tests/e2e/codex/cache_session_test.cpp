@@ -11,6 +11,7 @@
 
 #include "capture/reader.hpp"
 #include "replay/offline_replay.hpp"
+#include "support/new_input.hpp"
 #include "translate/renderer.hpp"
 #include "translate/responses_request.hpp"
 #include "translate/responses_to_harmony.hpp"
@@ -50,68 +51,6 @@ std::string twenty_turn_script()
     return R"({"rules":[)" + rules + "]}";
 }
 
-struct turn_figures
-{
-    std::uint64_t prompt = 0;
-    std::uint64_t processed = 0;
-    std::uint64_t new_input = 0;
-    std::int64_t reprocessed() const { return static_cast<std::int64_t>(processed) - static_cast<std::int64_t>(new_input); }
-};
-
-bool produced_by_model(tr::responses::input_item const& item)
-{
-    if (auto const* m = std::get_if<tr::responses::message_item>(&item)) return m->role == tr::responses::message_role::assistant;
-    return std::holds_alternative<tr::responses::reasoning_item>(item) ||
-           std::holds_alternative<tr::responses::function_call_item>(item) ||
-           std::holds_alternative<tr::responses::custom_tool_call_item>(item);
-}
-
-// The tokens of the items after the last one the model produced, as the canonical renderer
-// writes them, plus the <|start|>assistant that ends every prompt.
-std::uint64_t new_input_tokens(tr::tokenizer const& tok, std::string_view body)
-{
-    auto request = tr::responses::parse_request(body);
-    EXPECT_TRUE(request);
-    if (!request) return 0;
-    std::size_t first_new = 0;
-    for (std::size_t i = 0; i < request->input.size(); ++i)
-        if (produced_by_model(request->input[i])) first_new = i + 1;
-    auto harmony = tr::responses::to_harmony(*request, {});
-    EXPECT_TRUE(harmony);
-    if (!harmony) return 0;
-    tr::renderer renderer(tok);
-    auto const opts = tr::options_for(harmony->messages);
-    std::uint64_t n = 2;
-    for (std::size_t m = 0; m < harmony->messages.size(); ++m) {
-        auto const& source = harmony->sources[m];
-        if (!source || *source < first_new) continue;
-        auto r = renderer.render(harmony->messages[m], opts);
-        EXPECT_TRUE(r);
-        if (r) n += r->tokens.size();
-    }
-    return n;
-}
-
-// Per turn request (warm-ups and continuations are not requests of the client), from the capture.
-std::vector<turn_figures> figures_of(tr::tokenizer const& tok, fs::path const& capture_dir)
-{
-    auto records = capture::read_capture(capture_dir);
-    std::map<std::uint64_t, turn_figures> by_exchange;
-    for (auto const& r : records.records) {
-        auto const kind = r.at("kind").as_string();
-        auto const exchange = r.at("exchange").to_number<std::uint64_t>();
-        if (kind == "client_request" && r.at("target") == "/v1/responses") {
-            by_exchange[exchange].new_input = new_input_tokens(tok, capture::load_bytes(r, "body"));
-        } else if (kind == "completion_final" && by_exchange.contains(exchange)) {
-            by_exchange[exchange].processed += r.at("prompt_n").to_number<std::uint64_t>();
-        } else if (kind == "harmony_prompt" && by_exchange.contains(exchange)) {
-            by_exchange[exchange].prompt = r.at("tokens").as_array().size();
-        }
-    }
-    std::vector<turn_figures> out;
-    for (auto const& [_, f] : by_exchange) out.push_back(f);
-    return out;
-}
 
 TEST_F(codex_e2e, twenty_turns_reprocess_only_the_new_input)
 {
