@@ -247,6 +247,8 @@ net::awaitable<void> responses_service::run_warmup(server& owner, warmup_job job
         if (ec) {
             call.close();
             error = ec.message();
+            // Only a cancellation (a real request, shutdown) closes a warm-up's connection.
+            if (ec == net::error::operation_aborted || ec == net::error::bad_descriptor) cancelled->store(true);
         } else {
             call.finish();
             tr::completion_stream stream(tok_);
