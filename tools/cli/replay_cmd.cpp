@@ -2,6 +2,7 @@
 // /v1/responses exchanges through the current translation (replay/offline_replay.hpp). Exit 0 when
 // every layer of every selected exchange is identical, 1 with a report naming the first difference.
 #include "tools/cli/commands.hpp"
+#include "tools/cli/live_replay.hpp"
 
 #include "capture/reader.hpp"
 #include "replay/offline_replay.hpp"
@@ -24,10 +25,14 @@ struct replay_args
     std::int64_t exchange = -1;
     std::string vocab;
     bool perturb_render = false;
+    std::string upstream; // live replay: llama-server's URL
+    std::string out;      // live replay: the new capture
 };
 
 int run_replay(replay_args const& a)
 {
+    if (!a.upstream.empty())
+        return run_live_replay({a.capture, a.upstream, a.out, a.vocab, a.session});
     auto tok = translate::tokenizer::load(a.vocab.empty() ? translate::tokenizer::default_path()
                                                           : std::filesystem::path(a.vocab));
     if (!tok) {
@@ -62,6 +67,9 @@ void add_replay(CLI::App& app, run_fn& run)
     cmd->add_option("--session", args->session, "Only this session");
     cmd->add_option("--exchange", args->exchange, "Only this exchange number")->check(CLI::NonNegativeNumber);
     cmd->add_option("--vocab", args->vocab, "o200k_base.json (default: the compiled-in path)");
+    cmd->add_option("--upstream", args->upstream,
+                    "Live replay: send the recorded requests through the current translation to this llama-server");
+    cmd->add_option("--out", args->out, "Live replay: where the new capture goes (default: CAPTURE.live beside it)");
     cmd->add_flag("--perturb-render", args->perturb_render,
                   "Test only: render without the date line, so that a clean capture must fail");
     cmd->callback([&run, args] { run = [args] { return run_replay(*args); }; });

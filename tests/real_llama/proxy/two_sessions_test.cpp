@@ -5,7 +5,10 @@
 // assistant message the proxy renders canonically; the output is kept to two tokens so that this
 // unavoidable rewrite stays inside the bound.
 #include "real_llama/support/llama_server_suite.hpp"
+#include "real_llama/support/child_process.hpp"
 #include "support/new_input.hpp"
+
+#include <sys/wait.h>
 
 #include "capture/writer.hpp"
 #include "proxy/responses_service.hpp"
@@ -95,6 +98,18 @@ TEST_F(real_llama_proxy, interleaved_sessions_keep_their_slots_and_their_cache)
         if (seen[f.session]++ == 0) continue; // a conversation's first request processes everything
         EXPECT_LE(f.reprocessed(), 8) << f.session << " request " << seen[f.session];
     }
+
+    // Live replay: the recorded requests again, through the current translation, to the same
+    // llama-server; the new capture has every exchange and replays offline.
+    auto const live = dir.string() + ".live";
+    fs::remove_all(live);
+    child_process replay({HP_HARMONY_PROXY, "replay", dir.string(), "--upstream", upstream().base_url(), "--out", live},
+                         dir.string() + ".live.log");
+    auto const status = replay.wait_for(std::chrono::seconds(120));
+    ASSERT_TRUE(status) << replay.log_tail();
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << replay.log_tail();
+    auto const again = figures_of(*tok, live);
+    EXPECT_EQ(again.size(), figures.size());
 }
 
 } // namespace
