@@ -35,6 +35,7 @@ class writer;
 namespace hp::proxy {
 
 class responses_service;
+class playback_service;
 
 struct server_stats
 {
@@ -57,6 +58,8 @@ public:
 
     // Serves POST /v1/responses with this service instead of forwarding it (set before start()).
     void set_responses(responses_service* service) { responses_ = service; }
+    // Answers POST /v1/responses from a capture instead (serve --playback; set before start()).
+    void set_playback(playback_service* service) { playback_ = service; }
     capture::writer* capture() const { return capture_; }
     std::uint64_t next_exchange_id() { return ++next_exchange_; }
 
@@ -97,6 +100,7 @@ private:
     spdlog::logger& log_;
     capture::writer* capture_;
     responses_service* responses_ = nullptr;
+    playback_service* playback_ = nullptr;
     upstream_pool pool_;
     net::ip::tcp::acceptor acceptor_;
     net::steady_timer grace_timer_;

@@ -4,6 +4,7 @@
 
 #include "capture/writer.hpp"
 #include "proxy/http_util.hpp"
+#include "proxy/playback_service.hpp"
 #include "proxy/relay.hpp"
 #include "proxy/responses_service.hpp"
 #include "proxy/session_entry.hpp"
@@ -173,6 +174,8 @@ net::awaitable<void> server::run_session(net::ip::tcp::socket socket, std::share
                     result.bytes_down = res.body().size();
                     result.client_keep_alive =
                         co_await write_own_response(client, res, recorder, options_.limits.client_write) && res.keep_alive();
+                } else if (playback_ && responses_service::handles(req.method_string(), req.target())) {
+                    result = co_await playback_->handle(client, req, options_, recorder);
                 } else if (responses_ && responses_service::handles(req.method_string(), req.target()))
                     result = co_await responses_->handle(client, buffer, req, pool_, options_, recorder, hooks);
                 else

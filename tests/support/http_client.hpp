@@ -83,9 +83,13 @@ inline void split_sse(sse_reply& r, std::string& pending)
 
 } // namespace detail
 
+// Extra request headers (name, value).
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
 inline http_reply http_request(std::string_view method, unsigned short port, std::string_view target,
                                std::string body = {},
-                               std::chrono::milliseconds timeout = std::chrono::seconds(10))
+                               std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                               header_list const& headers = {})
 {
     namespace net = boost::asio;
     namespace http = boost::beast::http;
@@ -95,6 +99,7 @@ inline http_reply http_request(std::string_view method, unsigned short port, std
     boost::beast::flat_buffer buffer;
     http::request<http::string_body> req{http::string_to_verb(method), std::string(target), 11};
     req.set(http::field::host, "127.0.0.1");
+    for (auto const& [name, value] : headers) req.set(name, value);
     if (!body.empty()) req.set(http::field::content_type, "application/json");
     req.body() = std::move(body);
     req.prepare_payload();
@@ -128,7 +133,8 @@ inline http_reply http_request(std::string_view method, unsigned short port, std
 
 // POSTs `body` and reads the event stream until it ends, fails, or `timeout` passes in total.
 inline sse_reply sse_request(unsigned short port, std::string_view target, std::string body,
-                             std::chrono::milliseconds timeout = std::chrono::seconds(10))
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                             header_list const& headers = {})
 {
     namespace net = boost::asio;
     namespace http = boost::beast::http;
@@ -138,6 +144,7 @@ inline sse_reply sse_request(unsigned short port, std::string_view target, std::
     boost::beast::flat_buffer buffer;
     http::request<http::string_body> req{http::verb::post, std::string(target), 11};
     req.set(http::field::host, "127.0.0.1");
+    for (auto const& [name, value] : headers) req.set(name, value);
     req.set(http::field::content_type, "application/json");
     req.body() = std::move(body);
     req.prepare_payload();

@@ -5,7 +5,10 @@
 #include "proxy/options.hpp"
 #include "proxy/responses_service.hpp"
 #include "proxy/server.hpp"
+#include "proxy/playback_service.hpp"
 #include "proxy/upstream_probe.hpp"
+#include "capture/reader.hpp"
+#include "replay/playback.hpp"
 #include "translate/tokenizer.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -39,6 +42,8 @@ struct serve_args
     std::string custom_tools = "raw";
     bool no_tool_grammar = false;
     bool no_warm_cache = false;
+    std::string playback;     // answer /v1/responses from this capture
+    double speed = 1.0;       // playback timing scale; 0 = as fast as possible
     double temperature = 1.0;
     double top_p = 1.0;
     double keep_alive_s = 5;
@@ -99,8 +104,8 @@ int run_serve(serve_args const& a)
     ropts.warm_cache = !a.no_warm_cache;
     ropts.top_p = a.top_p;
     ropts.keep_alive = seconds(a.keep_alive_s);
-    if (a.slots >= 0) {
-        ropts.slots = static_cast<std::size_t>(a.slots);
+    if (a.slots >= 0 || !a.playback.empty()) {
+        ropts.slots = static_cast<std::size_t>(std::max(0, a.slots));
     } else if (auto props = proxy::fetch_props(opts.upstream, std::chrono::seconds(5))) {
         ropts.slots = static_cast<std::size_t>(std::max<std::int64_t>(0, props->total_slots));
         log->info("upstream has {} slots of {} tokens; one per conversation", ropts.slots, props->n_ctx);
@@ -112,6 +117,20 @@ int run_serve(serve_args const& a)
     boost::asio::io_context ioc;
     proxy::server srv(ioc, opts, *log, capture ? &*capture : nullptr);
     srv.set_responses(&responses);
+    std::optional<replay::playback_script> script;
+    std::optional<proxy::playback_service> playback;
+    if (!a.playback.empty()) {
+        auto recorded = capture::read_capture(a.playback);
+        for (auto const& p : recorded.problems) log->warn("playback: {}", p);
+        script.emplace(recorded);
+        if (script->size() == 0) {
+            log->error("playback: no recorded /v1/responses exchange in {}", a.playback);
+            return 1;
+        }
+        playback.emplace(*script, a.speed);
+        srv.set_playback(&*playback);
+        log->info("playing back {} recorded responses from {} at speed {}", script->size(), a.playback, a.speed);
+    }
     try {
         srv.start();
     } catch (boost::system::system_error const& e) {
@@ -176,6 +195,10 @@ void add_serve(CLI::App& app, run_fn& run)
         ->check(CLI::IsMember({"raw", "json"}));
     cmd->add_flag("--no-tool-grammar", args->no_tool_grammar,
                   "Let the model write tool calls unconstrained (no stop at the tool-call header, no grammar)");
+    cmd->add_option("--playback", args->playback,
+                    "Answer /v1/responses from this capture (matched by order within a session) instead of llama-server");
+    cmd->add_option("--speed", args->speed, "Playback timing scale (2 = twice as fast, 0 = no waiting)")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_flag("--no-warm-cache", args->no_warm_cache,
                   "Do not warm the conversation's slot with the next turn's prefix after a final answer");
     cmd->add_option("--temperature", args->temperature, "Sampling temperature when a request names none")
