@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <fstream>
+#include <map>
 
 namespace hp::replay {
 
@@ -295,7 +297,7 @@ layer_difference compare_output(exchange_records const& ex, json::object const* 
 } // namespace
 
 std::optional<replay_difference> replay_exchange(exchange_records const& ex, tr::tokenizer const& tok,
-                                                 perturbation perturb)
+                                                 perturbation perturb, tr::rendered* replayed_prompt)
 {
     auto differ = [&](std::string layer, std::string detail) {
         return replay_difference{ex.session, ex.exchange, std::move(layer), std::move(detail)};
@@ -334,6 +336,7 @@ std::optional<replay_difference> replay_exchange(exchange_records const& ex, tr:
     auto rendered = tr::render_with_exact_history(tr::renderer(tok), tok, harmony->messages, lookup);
     if (!rendered) return differ("prompt", "rendering failed: " + rendered.error().message);
     auto* prompt = &rendered->prompt;
+    if (replayed_prompt) *replayed_prompt = *prompt;
     auto const* upstream_request = ex.first(capture::kind::upstream_request);
     if (!upstream_request) return std::nullopt; // answered before reaching llama-server: nothing more recorded
     std::string error;
@@ -376,6 +379,46 @@ replay_report replay_capture(capture::read_result const& capture, tr::tokenizer 
         if (progress) progress(i + 1, selected.size());
     }
     return report;
+}
+
+std::size_t write_replayed_capture(capture::read_result const& capture, tr::tokenizer const& tok,
+                                   replay_options const& options, std::filesystem::path const& directory)
+{
+    std::filesystem::create_directories(directory);
+    std::map<std::string, std::ofstream> files;
+    std::size_t written = 0;
+    for (auto const& ex : group_exchanges(capture.records)) {
+        if (options.session && ex.session != *options.session) continue;
+        if (options.exchange && ex.exchange != *options.exchange) continue;
+        if (!is_responses_exchange(ex)) continue;
+        tr::rendered prompt;
+        replay_exchange(ex, tok, options.perturb, &prompt);
+        auto& out = files[ex.session];
+        if (!out.is_open()) out.open(directory / (ex.session + ".jsonl"), std::ios::binary);
+        json::array ids;
+        for (auto id : prompt.tokens) ids.push_back(id);
+        bool first_request = true;
+        for (auto record : ex.records) {
+            auto const kind = string_field(record, "kind");
+            if (kind == "harmony_prompt") {
+                record["tokens"] = ids;
+                record["text"] = prompt.text;
+            } else if (kind == capture::kind::upstream_request && first_request) {
+                // The first /completion carries the replayed prompt; its other fields as recorded.
+                first_request = false;
+                boost::system::error_code ec;
+                auto body = json::parse(capture::load_bytes(record, "body"), ec);
+                if (!ec && body.is_object()) {
+                    body.get_object()["prompt"] = ids;
+                    record.erase("body_b64");
+                    capture::store_bytes(record, "body", json::serialize(body));
+                }
+            }
+            out << json::serialize(record) << '\n';
+        }
+        ++written;
+    }
+    return written;
 }
 
 std::string format_report(replay_report const& report)

@@ -14,7 +14,10 @@
 
 #include "capture/reader.hpp"
 #include "replay/exchanges.hpp"
+#include "translate/renderer.hpp"
 #include "translate/tokenizer.hpp"
+
+#include <filesystem>
 
 #include <cstddef>
 #include <cstdint>
@@ -58,8 +61,17 @@ struct replay_report
 };
 
 // Replays one exchange; nullopt when every layer matches.
+// `replayed_prompt`, when given, receives the prompt the current translation renders (for
+// writing the replayed exchange as a capture, replay --out).
 std::optional<replay_difference> replay_exchange(exchange_records const& ex, translate::tokenizer const& tok,
-                                                 perturbation perturb = perturbation::none);
+                                                 perturbation perturb = perturbation::none,
+                                                 translate::rendered* replayed_prompt = nullptr);
+
+// Writes the selected Responses exchanges of `capture` as replayed into `directory` (one .jsonl
+// per session): every record as recorded, the harmony_prompt with the replayed prompt. For
+// `diff RECORDED DIRECTORY`. Returns the number of exchanges written.
+std::size_t write_replayed_capture(capture::read_result const& capture, translate::tokenizer const& tok,
+                                   replay_options const& options, std::filesystem::path const& directory);
 
 // Replays every selected Responses exchange of a capture. `progress(done, total)` is called after
 // each exchange when set.

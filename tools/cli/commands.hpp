@@ -18,6 +18,7 @@ void add_codex_config(CLI::App& app, run_fn& run);
 void add_replay(CLI::App& app, run_fn& run);  // replay CAPTURE: offline replay
 void add_fixture(CLI::App& app, run_fn& run); // fixture CAPTURE --exchange N --out DIR
 void add_check(CLI::App& app, run_fn& run);
+void add_diff(CLI::App& app, run_fn& run); // diff A B [--html FILE]
 
 // `harmony` subcommands, each in its own file.
 void add_harmony_tokenize(CLI::App& harmony, run_fn& run); // tokenize, detokenize

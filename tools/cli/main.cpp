@@ -16,6 +16,7 @@ int main(int argc, char** argv)
     hp::cli::add_replay(app, run);
     hp::cli::add_fixture(app, run);
     hp::cli::add_check(app, run);
+    hp::cli::add_diff(app, run);
     CLI11_PARSE(app, argc, argv);
     try {
         return run ? run() : 2;

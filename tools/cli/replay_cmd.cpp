@@ -54,6 +54,11 @@ int run_replay(replay_args const& a)
     };
     auto report = replay::replay_capture(capture, *tok, options, progress);
     std::cout << replay::format_report(report);
+    if (!a.out.empty()) {
+        auto n = replay::write_replayed_capture(capture, *tok, options, a.out);
+        std::cout << "wrote " << n << " replayed exchange(s) to " << a.out << "; compare: harmony-proxy diff " << a.capture
+                  << ' ' << a.out << '\n';
+    }
     return report.ok() ? 0 : 1;
 }
 
@@ -69,7 +74,8 @@ void add_replay(CLI::App& app, run_fn& run)
     cmd->add_option("--vocab", args->vocab, "o200k_base.json (default: the compiled-in path)");
     cmd->add_option("--upstream", args->upstream,
                     "Live replay: send the recorded requests through the current translation to this llama-server");
-    cmd->add_option("--out", args->out, "Live replay: where the new capture goes (default: CAPTURE.live beside it)");
+    cmd->add_option("--out", args->out,
+                    "Write the replayed exchanges as a capture here (live replay: default CAPTURE.live beside it)");
     cmd->add_flag("--perturb-render", args->perturb_render,
                   "Test only: render without the date line, so that a clean capture must fail");
     cmd->callback([&run, args] { run = [args] { return run_replay(*args); }; });
