@@ -12,6 +12,10 @@
 
 namespace hp::proxy {
 
+// Writes the head of a chunked `text/event-stream` 200 response (HTTP/1.`version`), under `timeout`.
+boost::asio::awaitable<boost::system::error_code> write_sse_head(boost::beast::tcp_stream& client, unsigned version,
+                                                                 bool keep_alive, std::chrono::milliseconds timeout);
+
 struct chunked_writer
 {
     boost::beast::tcp_stream& client;

@@ -50,14 +50,7 @@ net::awaitable<relay_result> playback_service::handle(boost::beast::tcp_stream& 
         co_return r;
     }
 
-    http::response<http::empty_body> head{http::status::ok, req.version()};
-    head.set(http::field::content_type, "text/event-stream");
-    head.set(http::field::cache_control, "no-cache");
-    head.chunked(true);
-    head.keep_alive(keep_alive);
-    http::response_serializer<http::empty_body> serializer{head};
-    client.expires_after(options.limits.client_write);
-    auto [hec, hn] = co_await http::async_write_header(client, serializer, tuple_awaitable);
+    auto const hec = co_await write_sse_head(client, req.version(), keep_alive, options.limits.client_write);
     r.status = 200;
     if (hec) {
         r.end = outcome::client_gone;

@@ -40,8 +40,29 @@ using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr auto tuple_awaitable = net::as_tuple(net::use_awaitable);
 constexpr std::size_t upstream_error_body_limit = 1 << 20;
+
+// POST /completion with `body` (a streamed answer), recorded as the exchange's upstream_request.
+http::request<http::string_body> completion_post(upstream_target const& target, std::string body,
+                                                 exchange_recorder& recorder)
+{
+    http::request<http::string_body> up{http::verb::post, target.base_path + "/completion", 11};
+    up.set(http::field::host, target.host_header());
+    up.set(http::field::content_type, "application/json");
+    up.set(http::field::accept, "text/event-stream");
+    up.body() = std::move(body);
+    up.keep_alive(true);
+    up.prepare_payload();
+    if (recorder.enabled()) {
+        auto rec = recorder.make(capture::kind::upstream_request);
+        rec["method"] = "POST";
+        rec["target"] = up.target();
+        rec["headers"] = capture::headers_to_json(capture_headers(up));
+        capture::store_bytes(rec, "body", up.body());
+        recorder.submit(std::move(rec));
+    }
+    return up;
+}
 
 std::string random_response_id()
 {
@@ -226,19 +247,7 @@ net::awaitable<void> responses_service::run_warmup(server& owner, warmup_job job
         recorder.submit(std::move(rec));
     }
     if (body && !cancelled->load()) {
-        http::request<http::string_body> up{http::verb::post, owner.pool().target().base_path + "/completion", 11};
-        up.set(http::field::host, owner.pool().target().host_header());
-        up.set(http::field::content_type, "application/json");
-        up.body() = std::move(*body);
-        up.keep_alive(true);
-        up.prepare_payload();
-        if (recorder.enabled()) {
-            auto rec = recorder.make(capture::kind::upstream_request);
-            rec["method"] = "POST";
-            rec["target"] = up.target();
-            capture::store_bytes(rec, "body", up.body());
-            recorder.submit(std::move(rec));
-        }
+        auto up = completion_post(owner.pool().target(), std::move(*body), recorder);
         upstream_call call(owner.pool(), limits, upstream_slot);
         auto ec = co_await call.start(up);
         std::string data;
@@ -391,21 +400,7 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
     // answered 200 and the body is ready to read from `call`; else why not.
     std::optional<upstream_call> call;
     auto open_completion = [&](std::string request_body) -> net::awaitable<std::optional<tr::failure>> {
-        http::request<http::string_body> up{http::verb::post, pool.target().base_path + "/completion", 11};
-        up.set(http::field::host, pool.target().host_header());
-        up.set(http::field::content_type, "application/json");
-        up.set(http::field::accept, "text/event-stream");
-        up.body() = std::move(request_body);
-        up.keep_alive(true);
-        up.prepare_payload();
-        if (recorder.enabled()) {
-            auto rec = recorder.make(capture::kind::upstream_request);
-            rec["method"] = "POST";
-            rec["target"] = up.target();
-            rec["headers"] = capture::headers_to_json(capture_headers(up));
-            capture::store_bytes(rec, "body", up.body());
-            recorder.submit(std::move(rec));
-        }
+        auto up = completion_post(pool.target(), std::move(request_body), recorder);
         call.emplace(pool, options.limits, hooks.upstream_slot);
         auto const start_error = co_await call->start(up);
         if (start_error) {
@@ -462,14 +457,7 @@ net::awaitable<relay_result> responses_service::handle(beast::tcp_stream& client
     chunked_writer writer{client, options.limits.client_write};
 
     if (streaming) {
-        http::response<http::empty_body> head{http::status::ok, req.version()};
-        head.set(http::field::content_type, "text/event-stream");
-        head.set(http::field::cache_control, "no-cache");
-        head.chunked(true);
-        head.keep_alive(keep_alive);
-        http::response_serializer<http::empty_body> serializer{head};
-        client.expires_after(options.limits.client_write);
-        auto [hec, hn] = co_await http::async_write_header(client, serializer, tuple_awaitable);
+        auto const hec = co_await write_sse_head(client, req.version(), keep_alive, options.limits.client_write);
         r.status = 200;
         if (hec) {
             call->close();
