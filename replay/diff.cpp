@@ -186,7 +186,8 @@ diff_report diff_captures(capture::read_result const& a, capture::read_result co
         auto it = sb.find(session);
         std::size_t const other = it == sb.end() ? 0 : it->second.size();
         for (std::size_t i = 0; i < std::min(list.size(), other); ++i)
-            report.exchanges.push_back(diff_exchange(list[i], it->second[i], tok, options.context));
+            if (!options.exchange || list[i].exchange == *options.exchange)
+                report.exchanges.push_back(diff_exchange(list[i], it->second[i], tok, options.context));
         if (list.size() != other)
             report.problems.push_back("session " + session + ": " + std::to_string(list.size()) + " exchange(s) in A, " +
                                       std::to_string(other) + " in B");
@@ -195,6 +196,8 @@ diff_report diff_captures(capture::read_result const& a, capture::read_result co
         if (!sa.contains(session))
             report.problems.push_back("session " + session + ": 0 exchange(s) in A, " + std::to_string(list.size()) + " in B");
     if (sa.empty() && sb.empty()) report.problems.push_back("no /v1/responses exchange on either side");
+    if (options.exchange && report.exchanges.empty())
+        report.problems.push_back("no paired exchange " + std::to_string(*options.exchange) + " in A");
     return report;
 }
 

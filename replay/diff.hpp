@@ -55,6 +55,7 @@ struct exchange_diff
 struct diff_options
 {
     std::optional<std::string> session;
+    std::optional<std::uint64_t> exchange; // only the pair whose A side is this exchange number
     std::size_t context = 12; // tokens shown on each side of a divergence
 };
 

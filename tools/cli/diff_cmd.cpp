@@ -1,4 +1,4 @@
-// `harmony-proxy diff A B [--session S] [--html FILE] [--color auto|always|never]`: two captures
+// `harmony-proxy diff A B [--session S] [--exchange N] [--html FILE] [--color auto|always|never]`: two captures
 // compared layer by layer (replay/diff.hpp). Exit 0 when identical, 1 when they differ, 2 on bad
 // input.
 #include "tools/cli/commands.hpp"
@@ -21,6 +21,7 @@ struct diff_args
 {
     std::string a, b, session, html, vocab;
     std::string color = "auto";
+    std::int64_t exchange = -1;
 };
 
 int run_diff(diff_args const& args)
@@ -38,6 +39,7 @@ int run_diff(diff_args const& args)
         }
     replay::diff_options options;
     if (!args.session.empty()) options.session = args.session;
+    if (args.exchange >= 0) options.exchange = static_cast<std::uint64_t>(args.exchange);
     auto const report = replay::diff_captures(capture::read_capture(args.a), capture::read_capture(args.b), *tok, options);
     bool const colour = args.color == "always" || (args.color == "auto" && ::isatty(STDOUT_FILENO) == 1);
     std::cout << replay::format_diff_text(report, colour);
@@ -61,6 +63,8 @@ void add_diff(CLI::App& app, run_fn& run)
     cmd->add_option("A", args->a, "A capture file or directory")->required();
     cmd->add_option("B", args->b, "The capture to compare with")->required();
     cmd->add_option("--session", args->session, "Only this session");
+    cmd->add_option("--exchange", args->exchange, "Only the pair whose A side is this exchange number")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--html", args->html, "Also write a self-contained HTML report here");
     cmd->add_option("--color", args->color, "Colour the text output")->capture_default_str()->check(
         CLI::IsMember({"auto", "always", "never"}));

@@ -48,6 +48,8 @@ TEST(DiffHtml, APerturbedRenderingIsPointedAtAndTheReportRendersInChromium)
     auto const recorded = fs::path(HP_SOURCE_DIR) / "tests/fixtures/tool_chain/capture.jsonl";
 
     EXPECT_EQ(run({HP_HARMONY_PROXY, "diff", recorded.string(), recorded.string()}, dir / "same.log"), 0) << read(dir / "same.log");
+    EXPECT_EQ(run({HP_HARMONY_PROXY, "diff", recorded.string(), recorded.string(), "--exchange", "7"}, dir / "none.log"), 1)
+        << "an exchange that is not there: " << read(dir / "none.log");
     EXPECT_EQ(run({HP_HARMONY_PROXY, "replay", recorded.string(), "--perturb-render", "--out", (dir / "replayed").string()},
                   dir / "replay.log"),
               1)
